@@ -1,4 +1,19 @@
-"""G.711 mu-law codec and 8 kHz <-> 24 kHz resampling for the Twilio/OpenAI audio bridge."""
+"""G.711 mu-law codec and 8 kHz <-> 24 kHz resampling for the Twilio/OpenAI audio bridge.
+
+The codec matches audioop (lin2ulaw/ulaw2lin, width 2) bit for bit without depending on it;
+audioop is gone in Python 3.13.
+
+Both resamplers share one linear-phase low-pass FIR at 24 kHz: a Kaiser-windowed sinc
+(beta 6.2, cutoff 3.7 kHz) with 163 taps, held as Q20 integers.
+
+- passband 0-3.4 kHz, ripple <= 0.1 dB (measured +/-0.0045 dB)
+- stopband from 4.0 kHz, rejection >= 60 dB (measured 64.7 dB)
+- group delay 81 samples at 24 kHz = 27 samples at 8 kHz = 3.375 ms per direction
+
+The polyphase form costs 55 multiply-adds per 24 kHz output when upsampling and 163 per 8 kHz
+output when downsampling; both directions of one call take a fraction of a percent of a core
+(see bench/audio_codecs.py).
+"""
 
 import numpy as np
 
@@ -47,3 +62,153 @@ def ulaw_encode(samples: np.ndarray) -> bytes:
     """Encode int16 samples to G.711 mu-law bytes, exactly like audioop.lin2ulaw(pcm, 2)."""
     pcm = np.asarray(samples, dtype=np.int16)
     return _ENCODE_TABLE[pcm.view(np.uint16)].tobytes()
+
+
+def ulaw_to_pcm16_bytes(data: bytes) -> bytes:
+    """Decode mu-law bytes to PCM16 little-endian bytes at the same sample rate."""
+    return ulaw_decode(data).astype("<i2", copy=False).tobytes()
+
+
+def pcm16_bytes_to_ulaw(data: bytes) -> bytes:
+    """Encode PCM16 little-endian bytes (even length) to mu-law bytes at the same sample rate."""
+    return ulaw_encode(np.frombuffer(data, dtype="<i2"))
+
+
+# --- 8 kHz <-> 24 kHz resampling -------------------------------------------------------------
+
+RESAMPLE_FACTOR = 3
+FILTER_TAPS = 163
+PASSBAND_EDGE_HZ = 3400.0
+STOPBAND_EDGE_HZ = 4000.0
+PASSBAND_RIPPLE_DB = 0.1
+STOPBAND_REJECTION_DB = 60.0
+# The filter is linear phase, so it delays everything by half its length. 163 taps were chosen
+# (6k + 1) so that delay is a whole number of samples at both rates.
+GROUP_DELAY_24K = (FILTER_TAPS - 1) // 2
+GROUP_DELAY_8K = GROUP_DELAY_24K // RESAMPLE_FACTOR
+
+_HIGH_RATE_HZ = 24000.0
+# Kaiser's formula for 65 dB gives beta 6.2 and ~160 taps; the 5 dB over the spec absorbs the
+# formula's optimism and the fixed-point rounding of the taps.
+_KAISER_BETA = 0.1102 * (65.0 - 8.7)
+# Taps are Q20 integers so streaming output is bit-exact however the audio is chunked: integer
+# sums do not depend on BLAS blocking the way float sums can.
+_TAP_FRACTION_BITS = 20
+_TAP_ONE = 1 << _TAP_FRACTION_BITS
+
+
+def _design_lowpass_q20() -> np.ndarray:
+    """Return the Kaiser-windowed sinc low-pass taps as Q20 integers with a DC gain of exactly 1."""
+    cutoff = (PASSBAND_EDGE_HZ + STOPBAND_EDGE_HZ) / 2 / _HIGH_RATE_HZ
+    offsets = np.arange(FILTER_TAPS) - GROUP_DELAY_24K
+    taps = 2 * cutoff * np.sinc(2 * cutoff * offsets) * np.kaiser(FILTER_TAPS, _KAISER_BETA)
+    fixed = np.round(taps / taps.sum() * _TAP_ONE).astype(np.int64)
+    # Absorbing the rounding error in the centre tap keeps the filter symmetric and DC exact.
+    fixed[GROUP_DELAY_24K] += _TAP_ONE - fixed.sum()
+    return fixed
+
+
+_LOWPASS_Q20 = _design_lowpass_q20()
+LOWPASS_TAPS = _LOWPASS_Q20 / _TAP_ONE
+LOWPASS_TAPS.flags.writeable = False
+
+# Polyphase interpolation: output 3m + p is sum_j h[3j + p] * x[m - j]. Each column holds one
+# phase, reversed so that it lines up with a window of input ending at x[m].
+_PHASE_TAPS = -(-FILTER_TAPS // RESAMPLE_FACTOR)
+
+
+def _build_upsample_matrix() -> np.ndarray:
+    """Return the Q20 polyphase matrix: one column per phase, taps reversed to match windows."""
+    matrix = np.zeros((_PHASE_TAPS, RESAMPLE_FACTOR), dtype=np.int64)
+    for phase in range(RESAMPLE_FACTOR):
+        # Zero stuffing divides the signal amplitude by the factor; the gain puts it back.
+        column = RESAMPLE_FACTOR * _LOWPASS_Q20[phase::RESAMPLE_FACTOR]
+        matrix[_PHASE_TAPS - len(column) :, phase] = column[::-1]
+    return matrix
+
+
+_UPSAMPLE_MATRIX = _build_upsample_matrix()
+_DOWNSAMPLE_TAPS = _LOWPASS_Q20[::-1].copy()
+
+
+def _q20_to_int16(accumulated: np.ndarray) -> np.ndarray:
+    """Round Q20 sums to int16, clipping instead of wrapping on overshoot."""
+    rounded = (accumulated + (_TAP_ONE >> 1)) >> _TAP_FRACTION_BITS
+    return np.clip(rounded, -32768, 32767).astype(np.int16)
+
+
+class Upsampler8kTo24k:
+    """Streaming 8 kHz -> 24 kHz polyphase interpolator; returns exactly 3 samples per input.
+
+    Output sample n corresponds to input time (n - GROUP_DELAY_24K) / 3, i.e. the output lags by
+    GROUP_DELAY_8K input samples (3.375 ms). Filter state carries across calls, so any chunking
+    of the stream yields identical output.
+    """
+
+    def __init__(self) -> None:
+        self._history = np.zeros(_PHASE_TAPS - 1, dtype=np.int64)
+
+    def process(self, samples: np.ndarray) -> np.ndarray:
+        """Interpolate a chunk of int16 samples at 8 kHz to int16 samples at 24 kHz."""
+        chunk = np.asarray(samples, dtype=np.int16)
+        if chunk.size == 0:
+            return np.zeros(0, dtype=np.int16)
+        buffer = np.concatenate((self._history, chunk))
+        self._history = buffer[-(_PHASE_TAPS - 1) :]
+        windows = np.lib.stride_tricks.sliding_window_view(buffer, _PHASE_TAPS)
+        # Row m holds the three phases of output 3m..3m+2, so ravel interleaves them in order.
+        return _q20_to_int16((windows @ _UPSAMPLE_MATRIX).ravel())
+
+
+class Downsampler24kTo8k:
+    """Streaming 24 kHz -> 8 kHz anti-aliased decimator; returns one sample per three inputs.
+
+    Output m corresponds to input 3m - GROUP_DELAY_24K (3.375 ms lag) and is emitted as soon as
+    input 3m arrives, so n samples in total yield ceil(n / 3) outputs; whole 20 ms frames give
+    exactly a third. Leftover samples are carried to the next call.
+    """
+
+    def __init__(self) -> None:
+        # The pending buffer always starts at the first input of the next output's window.
+        self._pending = np.zeros(FILTER_TAPS - 1, dtype=np.int64)
+
+    def process(self, samples: np.ndarray) -> np.ndarray:
+        """Low-pass and decimate a chunk of int16 samples at 24 kHz to int16 samples at 8 kHz."""
+        chunk = np.asarray(samples, dtype=np.int16)
+        buffer = np.concatenate((self._pending, chunk))
+        count = max(0, (len(buffer) - FILTER_TAPS) // RESAMPLE_FACTOR + 1)
+        self._pending = buffer[count * RESAMPLE_FACTOR :]
+        if count == 0:
+            return np.zeros(0, dtype=np.int16)
+        windows = np.lib.stride_tricks.sliding_window_view(buffer, FILTER_TAPS)
+        return _q20_to_int16(
+            windows[: count * RESAMPLE_FACTOR : RESAMPLE_FACTOR] @ _DOWNSAMPLE_TAPS
+        )
+
+
+class UlawToPcm24k:
+    """Stateful per-call transcoder from Twilio mu-law 8 kHz to OpenAI PCM16 LE 24 kHz bytes."""
+
+    def __init__(self) -> None:
+        self._upsampler = Upsampler8kTo24k()
+
+    def convert(self, chunk: bytes) -> bytes:
+        """Transcode one chunk; the output is six bytes per input byte."""
+        return self._upsampler.process(ulaw_decode(chunk)).astype("<i2", copy=False).tobytes()
+
+
+class Pcm24kToUlaw:
+    """Stateful per-call transcoder from OpenAI PCM16 LE 24 kHz to Twilio mu-law 8 kHz bytes."""
+
+    def __init__(self) -> None:
+        self._downsampler = Downsampler24kTo8k()
+        self._odd_byte = b""
+
+    def convert(self, chunk: bytes) -> bytes:
+        """Transcode one chunk; an odd trailing byte waits for the next chunk."""
+        # OpenAI deltas are arbitrary base64 payloads, so a sample may straddle two of them.
+        data = self._odd_byte + chunk if self._odd_byte else chunk
+        usable = len(data) & ~1
+        self._odd_byte = data[usable:]
+        samples = np.frombuffer(data, dtype="<i2", count=usable // 2)
+        return ulaw_encode(self._downsampler.process(samples))
