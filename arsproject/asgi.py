@@ -1,0 +1,38 @@
+"""ASGI entry point: HTTP through Django, the Twilio media stream and the supervisors' socket."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arsproject.settings")
+django_http = get_asgi_application()
+
+# Imported after Django is set up: consumers import models.
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from calls.consumers import MediaStreamConsumer, MonitorConsumer  # noqa: E402
+
+# In production nginx serves /static/ (deploy/nginx); locally daphne serves it itself.
+http_application = django_http if settings.IS_PRODUCTION else ASGIStaticFilesHandler(django_http)
+
+# Twilio sends no Origin header, so the media stream cannot sit behind the origin validator;
+# it is authenticated by the upgrade signature and the one-time call token instead.
+twilio_routes = URLRouter([path("twilio/stream", MediaStreamConsumer.as_asgi())])
+monitor_routes = AllowedHostsOriginValidator(
+    AuthMiddlewareStack(URLRouter([path("ws/monitor/", MonitorConsumer.as_asgi())]))
+)
+
+
+async def websocket_router(scope, receive, send):
+    """Send Twilio's stream and the monitor socket to their own stacks."""
+    if scope["path"].startswith("/twilio/"):
+        return await twilio_routes(scope, receive, send)
+    return await monitor_routes(scope, receive, send)
+
+
+application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_router})

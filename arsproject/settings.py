@@ -1,0 +1,179 @@
+"""Django settings for ARS AI Voice, read from the environment (see .env.example)."""
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from arsproject.env import EnvReader
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A developer's .env is read for the server, never for the tests (test_settings sets the flag).
+DOTENV_PATH = Path(os.environ.get("ARS_DOTENV_PATH", BASE_DIR / ".env"))
+if os.environ.get("ARS_SKIP_DOTENV") != "1" and DOTENV_PATH.exists():
+    environ.Env.read_env(DOTENV_PATH, overwrite=False)
+
+env = EnvReader()
+
+DEFAULT_SECRET_KEY = "django-insecure-ars-local-development-only"
+ENVIRONMENT = env.choice("ENVIRONMENT", "development", ("development", "staging", "production"))
+IS_PRODUCTION = ENVIRONMENT == "production"
+DEBUG = env.bool("DEBUG", False)
+SECRET_KEY = env.str("SECRET_KEY", DEFAULT_SECRET_KEY)
+PORT = env.int("PORT", 8080, minimum=1, maximum=65535)
+
+if IS_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "환경 변수 DEBUG 설정 오류 / invalid DEBUG: must be false in production"
+    )
+if IS_PRODUCTION and SECRET_KEY == DEFAULT_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "환경 변수 SECRET_KEY 설정 오류 / invalid SECRET_KEY: set a long random value in production"
+    )
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Twilio (names kept from the original service) ---
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN")
+TWILIO_API_KEY_SID = env.str("TWILIO_API_KEY_SID")
+TWILIO_API_KEY_SECRET = env.str("TWILIO_API_KEY_SECRET")
+APP_PUBLIC_BASE_URL = env.url("APP_PUBLIC_BASE_URL", f"http://localhost:{PORT}", {"http", "https"})
+TWILIO_STREAM_ENDPOINT = env.url(
+    "TWILIO_STREAM_ENDPOINT", f"ws://localhost:{PORT}/twilio/stream", {"ws", "wss"}
+)
+HUMAN_AGENT_NUMBER = env.str("HUMAN_AGENT_NUMBER")
+
+# --- OpenAI Realtime ---
+OPENAI_API_KEY = env.str("OPENAI_API_KEY")
+OPENAI_REALTIME_URL = env.url(
+    "OPENAI_REALTIME_URL", "wss://api.openai.com/v1/realtime", {"ws", "wss"}
+)
+OPENAI_REALTIME_MODEL = env.str("OPENAI_REALTIME_MODEL", "gpt-realtime")
+OPENAI_RESPONSE_VOICE = env.choice(
+    "OPENAI_RESPONSE_VOICE",
+    "alloy",
+    ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"),
+)
+OPENAI_AUDIO_FORMAT = env.choice("OPENAI_AUDIO_FORMAT", "pcmu", ("pcmu", "pcm16"))
+# The original service's OPENAI_RESPONSE_FORMAT (wav) has no meaning for a phone line: Twilio
+# plays only headerless mu-law. It is read so a copied .env does not fail, and a system check
+# warns that it is ignored.
+OPENAI_RESPONSE_FORMAT = env.str("OPENAI_RESPONSE_FORMAT")
+MAX_RETRY_COUNT = env.int("MAX_RETRY_COUNT", 3, minimum=0, maximum=20)
+
+# --- Operations ---
+LOG_LEVEL = env.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
+LOG_FILE = env.str("LOG_FILE")
+SENTRY_DSN = env.str("SENTRY_DSN")
+SHUTDOWN_GRACE_SECONDS = env.int("SHUTDOWN_GRACE_SECONDS", 30, minimum=0, maximum=3600)
+RECORDINGS_DIR = Path(env.str("RECORDINGS_DIR", str(BASE_DIR / "recordings")))
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "prompts",
+    "calls",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "arsproject.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "arsproject.asgi.application"
+
+DATABASES = {"default": env.database("DATABASE_URL", BASE_DIR / "db.sqlite3")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.redis("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Seoul"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+LOGIN_URL = "/admin/login/"
+
+SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_SECURE = IS_PRODUCTION
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        **(
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": LOG_FILE,
+                    "formatter": "plain",
+                }
+            }
+            if LOG_FILE
+            else {}
+        ),
+    },
+    "root": {"handlers": ["file"] if LOG_FILE else ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.channels.server": {"level": "WARNING"}},
+}

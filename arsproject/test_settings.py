@@ -1,0 +1,23 @@
+"""Settings for the test suite: the real settings, minus a developer's .env and secrets."""
+
+import os
+
+# Must be set before the real settings module runs: it decides whether .env is read.
+os.environ["ARS_SKIP_DOTENV"] = "1"
+
+from arsproject.settings import *  # noqa: F403
+
+# Fixed values so a developer's exported credentials never reach a test or a real service.
+TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
+TWILIO_API_KEY_SID = ""
+TWILIO_API_KEY_SECRET = ""
+OPENAI_API_KEY = "sk-test-key"
+OPENAI_REALTIME_URL = "ws://127.0.0.1:9/v1/realtime"
+APP_PUBLIC_BASE_URL = "https://ars.example.test"
+TWILIO_STREAM_ENDPOINT = "wss://ars.example.test/twilio/stream"
+HUMAN_AGENT_NUMBER = "+8215880000"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", "ars.example.test"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+RECORDINGS_DIR = BASE_DIR / ".test-recordings"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,52 @@
+"""GET /healthz: whether the database and the channel layer answer."""
+
+import asyncio
+import uuid
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import JsonResponse
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+def check_database() -> None:
+    """Run a trivial query; raises when the database is unreachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+async def check_channel_layer() -> None:
+    """Send a message to a throwaway channel and read it back."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel(prefix="healthz")
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "healthz.ping", "token": token})
+    message = await layer.receive(channel)
+    if message.get("token") != token:
+        raise RuntimeError("channel layer returned a different message")
+
+
+async def probe(check) -> str | None:
+    """Run one check with a timeout; return None when it passes, else a short reason."""
+    try:
+        await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
+    except TimeoutError:
+        return "timeout"
+    except Exception as error:  # any failure means "down"; the reason is for the operator
+        return f"{type(error).__name__}: {error}"[:200]
+    return None
+
+
+async def healthz(request):
+    """200 when every part answers, 503 naming the part that does not."""
+    database_error = await probe(sync_to_async(check_database, thread_sensitive=True))
+    layer_error = await probe(check_channel_layer)
+    parts = {
+        "database": {"ok": database_error is None, "error": database_error},
+        "channel_layer": {"ok": layer_error is None, "error": layer_error},
+    }
+    healthy = database_error is None and layer_error is None
+    return JsonResponse({"ok": healthy, **parts}, status=200 if healthy else 503)

@@ -1,0 +1,174 @@
+"""The call log: calls, what was said in them, and what happened during them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class CallStatus(models.TextChoices):
+    """Where a call is in its life."""
+
+    RINGING = "ringing", _("ringing")
+    IN_PROGRESS = "in_progress", _("in progress")
+    COMPLETED = "completed", _("completed")
+    FAILED = "failed", _("failed")
+    BUSY = "busy", _("busy")
+    NO_ANSWER = "no_answer", _("no answer")
+    CANCELED = "canceled", _("canceled")
+
+
+LIVE_STATUSES = (CallStatus.RINGING, CallStatus.IN_PROGRESS)
+
+
+class EndReason(models.TextChoices):
+    """Why a call ended; /twilio/connect-action answers from this."""
+
+    CALLER_HANGUP = "caller_hangup", _("caller hung up")
+    AGENT_HANGUP = "agent_hangup", _("agent ended the call")
+    SUPERVISOR_HANGUP = "supervisor_hangup", _("supervisor hung up")
+    TRANSFERRED = "transferred", _("transferred to a human")
+    AI_UNAVAILABLE = "ai_unavailable", _("AI unavailable")
+    STREAM_REFUSED = "stream_refused", _("media stream refused")
+    SHUTDOWN = "shutdown", _("server shutting down")
+    ERROR = "error", _("error")
+
+
+class Call(models.Model):
+    """One phone call answered by the agent."""
+
+    call_sid = models.CharField(_("call SID"), max_length=64, unique=True)
+    account_sid = models.CharField(_("account SID"), max_length=64, blank=True)
+    stream_sid = models.CharField(_("stream SID"), max_length=64, blank=True)
+    from_number = models.CharField(_("caller number"), max_length=32, blank=True, db_index=True)
+    to_number = models.CharField(_("dialled number"), max_length=32, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CallStatus.choices, default=CallStatus.RINGING
+    )
+    end_reason = models.CharField(
+        _("end reason"), max_length=30, choices=EndReason.choices, blank=True, db_index=True
+    )
+    profile = models.ForeignKey(
+        "prompts.AgentProfile",
+        verbose_name=_("profile"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+    prompt_version = models.ForeignKey(
+        "prompts.PromptVersion",
+        verbose_name=_("prompt version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="calls",
+    )
+    config = models.JSONField(_("frozen configuration"), default=dict, blank=True)
+    session_config = models.JSONField(_("session sent to OpenAI"), default=dict, blank=True)
+    stream_token_hash = models.CharField(max_length=64, blank=True)
+    stream_token_used = models.BooleanField(default=False)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    answered_at = models.DateTimeField(_("stream connected"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
+    turns = models.PositiveIntegerField(_("agent turns"), default=0)
+    interruptions = models.PositiveIntegerField(_("interruptions"), default=0)
+    last_response_latency_ms = models.PositiveIntegerField(
+        _("last response latency (ms)"), null=True, blank=True
+    )
+    avg_response_latency_ms = models.PositiveIntegerField(
+        _("average response latency (ms)"), null=True, blank=True
+    )
+    input_tokens = models.PositiveIntegerField(_("input tokens"), default=0)
+    output_tokens = models.PositiveIntegerField(_("output tokens"), default=0)
+    protocol_errors = models.PositiveIntegerField(_("protocol errors"), default=0)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    recording = models.CharField(_("recording file"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["status", "started_at"], name="call_status_started"),
+            models.Index(fields=["-started_at"], name="call_started_desc"),
+            models.Index(fields=["profile", "started_at"], name="call_profile_started"),
+        ]
+        permissions = [("control_call", _("Can hang up, transfer and coach live calls"))]
+
+    def __str__(self):
+        return self.call_sid
+
+    @property
+    def is_live(self) -> bool:
+        """Whether the call has not ended yet."""
+        return self.status in LIVE_STATUSES
+
+
+class Speaker(models.TextChoices):
+    """Who said an utterance."""
+
+    CALLER = "caller", _("caller")
+    AGENT = "agent", _("agent")
+    SYSTEM = "system", _("system")
+    SUPERVISOR = "supervisor", _("supervisor")
+
+
+class Utterance(models.Model):
+    """One turn of speech in a call, with its timing."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="utterances", verbose_name=_("call")
+    )
+    speaker = models.CharField(_("speaker"), max_length=12, choices=Speaker.choices)
+    text = models.TextField(_("text"))
+    heard_text = models.TextField(
+        _("heard by the caller"), blank=True, help_text=_("Set when the caller interrupted.")
+    )
+    interrupted = models.BooleanField(_("interrupted"), default=False)
+    item_id = models.CharField(max_length=64, blank=True)
+    started_ms = models.PositiveIntegerField(_("start (ms into the call)"), null=True, blank=True)
+    ended_ms = models.PositiveIntegerField(_("end (ms into the call)"), null=True, blank=True)
+    generated_ms = models.PositiveIntegerField(_("audio generated (ms)"), null=True, blank=True)
+    played_ms = models.PositiveIntegerField(_("audio played (ms)"), null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(_("response latency (ms)"), null=True, blank=True)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("utterance")
+        verbose_name_plural = _("utterances")
+        ordering = ["call", "started_ms", "id"]
+        indexes = [models.Index(fields=["call", "started_ms"], name="utterance_call_start")]
+
+    def __str__(self):
+        return f"{self.speaker}: {self.text[:40]}"
+
+
+class CallEvent(models.Model):
+    """Something that happened in a call: a key press, a tool call, a reconnect, an error."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="events", verbose_name=_("call")
+    )
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    offset_ms = models.PositiveIntegerField(_("ms into the call"), null=True, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+
+    class Meta:
+        verbose_name = _("call event")
+        verbose_name_plural = _("call events")
+        ordering = ["call", "at", "id"]
+        indexes = [models.Index(fields=["call", "at"], name="event_call_at")]
+
+    def __str__(self):
+        return f"{self.kind} @ {self.at:%H:%M:%S}"

@@ -1,0 +1,3 @@
+"""Routes of the calls app: Twilio webhooks and, later, the dashboard."""
+
+urlpatterns = []

@@ -1,0 +1,188 @@
+"""Admin for agent profiles: numbers, VAD settings, prompt history, activation and diffs."""
+
+import difflib
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from prompts import services
+from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
+
+
+class AnsweredNumberInline(admin.TabularInline):
+    """The numbers a profile answers."""
+
+    model = AnsweredNumber
+    extra = 1
+
+
+class VadSettingsInline(admin.StackedInline):
+    """VAD settings edited on the profile page."""
+
+    model = VadSettings
+    can_delete = False
+    min_num = 1
+    max_num = 1
+
+
+class PromptHistoryInline(admin.TabularInline):
+    """Read-only list of a profile's versions, newest first."""
+
+    model = PromptVersion
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("number", "note", "author", "created_at", "active_marker")
+    readonly_fields = fields
+    ordering = ("-number",)
+
+    def has_add_permission(self, request, obj=None):
+        """Versions are added from the prompt version page, never inline."""
+        return False
+
+    @admin.display(description=_("active"))
+    def active_marker(self, version):
+        """Show which version is live."""
+        return "✔" if version.is_active else ""
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    """Profiles with their numbers, VAD settings and prompt history."""
+
+    list_display = ("name", "is_default", "active_version", "numbers_list", "record_calls")
+    list_select_related = ("active_version",)
+    fields = (
+        "name",
+        "is_default",
+        "active_version",
+        "transfer_digit",
+        "record_calls",
+        "recording_retention_days",
+        "new_version_link",
+    )
+    readonly_fields = ("active_version", "new_version_link")
+    inlines = [AnsweredNumberInline, VadSettingsInline, PromptHistoryInline]
+
+    @admin.display(description=_("numbers"))
+    def numbers_list(self, profile):
+        """The numbers this profile answers, comma-separated."""
+        return ", ".join(n.number for n in profile.numbers.all()) or "—"
+
+    @admin.display(description=_("edit prompt"))
+    def new_version_link(self, profile):
+        """Link to write a new prompt version for this profile."""
+        if not profile.pk:
+            return "—"
+        url = reverse("admin:prompts_promptversion_add") + f"?profile={profile.pk}"
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Write a new version"))
+
+    def get_queryset(self, request):
+        """Prefetch numbers for the list column."""
+        return super().get_queryset(request).prefetch_related("numbers")
+
+
+class PromptVersionForm(forms.ModelForm):
+    """A prompt version form; saving always creates a new version."""
+
+    activate_now = forms.BooleanField(
+        label=_("Use for new calls now"), required=False, initial=True
+    )
+
+    class Meta:
+        model = PromptVersion
+        fields = ("profile", "instructions", "greeting", "voice", "transcription_language", "note")
+
+
+@admin.register(PromptVersion)
+class PromptVersionAdmin(admin.ModelAdmin):
+    """Prompt versions: immutable; saving an edited one stores a new version."""
+
+    form = PromptVersionForm
+    list_display = ("__str__", "profile", "number", "active_marker", "author", "note", "created_at")
+    list_filter = ("profile",)
+    list_select_related = ("profile", "author")
+    readonly_fields = ("number", "author", "created_at")
+    actions = ["activate_selected", "compare_two"]
+
+    @admin.display(description=_("active"), boolean=True)
+    def active_marker(self, version):
+        """Whether new calls use this version."""
+        return version.is_active
+
+    def get_changeform_initial_data(self, request):
+        """Start a new version from the profile's active one."""
+        initial = super().get_changeform_initial_data(request)
+        profile = AgentProfile.objects.filter(pk=request.GET.get("profile")).first()
+        if profile and profile.active_version:
+            current = profile.active_version
+            initial.update(
+                instructions=current.instructions,
+                greeting=current.greeting,
+                voice=current.voice,
+                transcription_language=current.transcription_language,
+            )
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        """Store the form as a new version; an existing version is never overwritten."""
+        version = services.save_prompt_version(
+            form.cleaned_data["profile"],
+            instructions=obj.instructions,
+            greeting=obj.greeting,
+            voice=obj.voice,
+            transcription_language=obj.transcription_language,
+            author=request.user,
+            note=obj.note,
+            activate=form.cleaned_data.get("activate_now", False),
+        )
+        obj.pk, obj.number, obj._state.adding = version.pk, version.number, False
+        if change:
+            messages.info(request, _("Saved as a new version; the old version is unchanged."))
+
+    def has_delete_permission(self, request, obj=None):
+        """Versions are history: never deleted."""
+        return False
+
+    @admin.action(description=_("Activate the selected version (roll back or forward)"))
+    def activate_selected(self, request, queryset):
+        """Make one selected version the active one of its profile."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one version."), messages.ERROR)
+            return
+        version = queryset.select_related("profile").get()
+        services.activate_version(version)
+        self.message_user(request, _("%(version)s is now active.") % {"version": version})
+
+    @admin.action(description=_("Compare two versions"))
+    def compare_two(self, request, queryset):
+        """Show a side-by-side diff of two selected versions."""
+        versions = list(queryset.select_related("profile").order_by("number"))
+        if len(versions) != 2:
+            self.message_user(request, _("Select exactly two versions."), messages.ERROR)
+            return None
+        old, new = versions
+        differ = difflib.HtmlDiff(wrapcolumn=70)
+        sections = [
+            (
+                label,
+                differ.make_table(
+                    getattr(old, field).splitlines(),
+                    getattr(new, field).splitlines(),
+                    str(old),
+                    str(new),
+                ),
+            )
+            for label, field in ((_("instructions"), "instructions"), (_("greeting"), "greeting"))
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Compare %(old)s and %(new)s") % {"old": old, "new": new},
+            "sections": sections,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/prompts/compare.html", context)

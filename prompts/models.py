@@ -1,0 +1,245 @@
+"""Agent profiles, their immutable prompt versions and their voice-activity-detection settings."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+E164_VALIDATOR = RegexValidator(
+    r"^\+[1-9]\d{6,14}$", _("Enter the number in E.164 form, for example +8215881234.")
+)
+VOICES = ["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]
+DTMF_DIGITS = [(d, d) for d in "0123456789*#"]
+
+
+class ImmutableVersionError(Exception):
+    """Raised when code tries to change a prompt version that is already saved."""
+
+
+class AgentProfile(models.Model):
+    """One agent persona: the numbers it answers, its active prompt and its VAD settings."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_default = models.BooleanField(
+        _("default profile"),
+        default=False,
+        help_text=_("Answers every number that no other profile claims."),
+    )
+    active_version = models.ForeignKey(
+        "PromptVersion",
+        verbose_name=_("active prompt version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    transfer_digit = models.CharField(
+        _("transfer digit"),
+        max_length=1,
+        blank=True,
+        default="0",
+        choices=DTMF_DIGITS,
+        help_text=_("Pressing this key transfers the caller to a human agent. Empty: no key."),
+    )
+    record_calls = models.BooleanField(_("record calls"), default=False)
+    recording_retention_days = models.PositiveIntegerField(
+        _("recording retention (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_profile",
+                violation_error_message=_("Only one profile can be the default."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AnsweredNumber(models.Model):
+    """A dialled number (E.164) that routes calls to one profile."""
+
+    profile = models.ForeignKey(
+        AgentProfile, on_delete=models.CASCADE, related_name="numbers", verbose_name=_("profile")
+    )
+    number = models.CharField(
+        _("phone number"), max_length=16, unique=True, validators=[E164_VALIDATOR]
+    )
+
+    class Meta:
+        verbose_name = _("answered number")
+        verbose_name_plural = _("answered numbers")
+
+    def __str__(self):
+        return self.number
+
+
+class PromptVersion(models.Model):
+    """One saved prompt of a profile; never changed once saved, so calls can point at it."""
+
+    profile = models.ForeignKey(
+        AgentProfile, on_delete=models.CASCADE, related_name="versions", verbose_name=_("profile")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    instructions = models.TextField(_("instructions (system prompt)"))
+    greeting = models.TextField(_("greeting"), help_text=_("What the agent says first."))
+    voice = models.CharField(
+        _("voice"), max_length=20, default="alloy", choices=[(v, v) for v in VOICES]
+    )
+    transcription_language = models.CharField(
+        _("transcription language"),
+        max_length=5,
+        default="ko",
+        validators=[RegexValidator(r"^[a-z]{2}$", _("Use a two-letter ISO-639-1 code."))],
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("author"),
+    )
+    note = models.CharField(_("change note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("prompt version")
+        verbose_name_plural = _("prompt versions")
+        ordering = ["profile", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "number"], name="unique_version_number")
+        ]
+
+    def __str__(self):
+        return f"{self.profile.name} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        """Save a new version; refuse to overwrite an existing one."""
+        if not self._state.adding:
+            raise ImmutableVersionError(f"{self} is saved and cannot change; save a new version.")
+        if not self.number:
+            last = PromptVersion.objects.filter(profile=self.profile).order_by("-number").first()
+            self.number = (last.number + 1) if last else 1
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """Refuse deletion: calls and history refer to versions."""
+        raise ImmutableVersionError(f"{self} is part of the history and cannot be deleted.")
+
+    @property
+    def is_active(self):
+        """Whether this version is the one its profile uses now."""
+        return self.profile.active_version_id == self.pk
+
+
+class VadSettings(models.Model):
+    """Turn detection for a profile, mirroring OpenAI's audio.input.turn_detection."""
+
+    SERVER_VAD = "server_vad"
+    SEMANTIC_VAD = "semantic_vad"
+    NONE = "none"
+    TYPES = [
+        (SERVER_VAD, _("Server VAD (silence-based)")),
+        (SEMANTIC_VAD, _("Semantic VAD (meaning-based)")),
+        (NONE, _("Off")),
+    ]
+    EAGERNESS = [
+        ("low", _("low")),
+        ("medium", _("medium")),
+        ("high", _("high")),
+        ("auto", _("auto")),
+    ]
+    NOISE_REDUCTION = [
+        ("none", _("off")),
+        ("near_field", _("near field (handset, headset)")),
+        ("far_field", _("far field (speakerphone)")),
+    ]
+
+    profile = models.OneToOneField(
+        AgentProfile, on_delete=models.CASCADE, related_name="vad", verbose_name=_("profile")
+    )
+    turn_detection_type = models.CharField(
+        _("turn detection"), max_length=20, choices=TYPES, default=SERVER_VAD
+    )
+    threshold = models.FloatField(
+        _("threshold"),
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("0.0–1.0; higher needs louder speech (server VAD)."),
+    )
+    prefix_padding_ms = models.PositiveIntegerField(
+        _("prefix padding (ms)"),
+        default=300,
+        validators=[MinValueValidator(0), MaxValueValidator(2000)],
+    )
+    silence_duration_ms = models.PositiveIntegerField(
+        _("silence duration (ms)"),
+        default=700,
+        validators=[MinValueValidator(100), MaxValueValidator(5000)],
+        help_text=_("How long the caller must be silent before the turn ends (server VAD)."),
+    )
+    eagerness = models.CharField(_("eagerness"), max_length=10, choices=EAGERNESS, default="auto")
+    interrupt_response = models.BooleanField(
+        _("caller can interrupt"),
+        default=True,
+        help_text=_("The caller's speech stops the agent (barge-in)."),
+    )
+    create_response = models.BooleanField(
+        _("answer automatically"),
+        default=True,
+        help_text=_("The agent answers as soon as the caller's turn ends."),
+    )
+    idle_timeout_ms = models.PositiveIntegerField(
+        _("idle timeout (ms)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5000), MaxValueValidator(30000)],
+        help_text=_("Empty, or 5000–30000: the agent prompts a silent caller (server VAD)."),
+    )
+    noise_reduction = models.CharField(
+        _("noise reduction"), max_length=20, choices=NOISE_REDUCTION, default="near_field"
+    )
+
+    class Meta:
+        verbose_name = _("VAD settings")
+        verbose_name_plural = _("VAD settings")
+
+    def __str__(self):
+        return f"{self.profile.name}: {self.turn_detection_type}"
+
+    def save(self, *args, **kwargs):
+        """Validate ranges on every save, not only in forms: OpenAI rejects bad values mid-call."""
+        self.full_clean(exclude=["profile"])
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """Reject combinations OpenAI does not accept."""
+        if self.idle_timeout_ms is not None and self.turn_detection_type != self.SERVER_VAD:
+            raise ValidationError(
+                {"idle_timeout_ms": _("The idle timeout works only with server VAD.")}
+            )
+
+    def as_snapshot(self) -> dict:
+        """Plain values frozen onto a call."""
+        return {
+            "type": self.turn_detection_type,
+            "threshold": self.threshold,
+            "prefix_padding_ms": self.prefix_padding_ms,
+            "silence_duration_ms": self.silence_duration_ms,
+            "eagerness": self.eagerness,
+            "interrupt_response": self.interrupt_response,
+            "create_response": self.create_response,
+            "idle_timeout_ms": self.idle_timeout_ms,
+            "noise_reduction": self.noise_reduction,
+        }

@@ -1,0 +1,52 @@
+"""Shared fixtures: users, the default profile, and the Redis requirement."""
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    """A staff member without superuser rights."""
+    return django_user_model.objects.create_user(
+        username="supervisor", password="pw-supervisor-1", is_staff=True
+    )
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    """An administrator with every right."""
+    return django_user_model.objects.create_superuser(username="admin", password="pw-admin-1")
+
+
+@pytest.fixture
+def default_profile(db):
+    """The default profile created by the data migration."""
+    from prompts.models import AgentProfile
+
+    return AgentProfile.objects.get(is_default=True)
+
+
+def redis_reachable(url: str) -> bool:
+    """Whether a TCP connection to the Redis in this URL succeeds."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis to test against: required in CI (ARS_REQUIRE_REDIS=1), else skipped if absent."""
+    url = settings.REDIS_URL
+    required = os.environ.get("ARS_REQUIRE_REDIS") == "1"
+    if url and redis_reachable(url):
+        return url
+    if required:
+        pytest.fail(f"Redis is required here but not reachable (REDIS_URL={url or 'unset'})")
+    pytest.skip("REDIS_URL unset or unreachable; CI runs this with Redis")
