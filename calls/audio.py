@@ -91,8 +91,10 @@ _HIGH_RATE_HZ = 24000.0
 # Kaiser's formula for 65 dB gives beta 6.2 and ~160 taps; the 5 dB over the spec absorbs the
 # formula's optimism and the fixed-point rounding of the taps.
 _KAISER_BETA = 0.1102 * (65.0 - 8.7)
-# Taps are Q20 integers so streaming output is bit-exact however the audio is chunked: integer
-# sums do not depend on BLAS blocking the way float sums can.
+# Taps are Q20 integers, and filtering multiplies them by integer samples in float64: every
+# product and sum stays below 2**37, far inside float64's exact 2**53 range, so the result is
+# the same whatever order numpy or BLAS adds in. That makes output bit-exact however the stream
+# is chunked, while still using numpy's fast float kernels.
 _TAP_FRACTION_BITS = 20
 _TAP_ONE = 1 << _TAP_FRACTION_BITS
 
@@ -112,29 +114,25 @@ _LOWPASS_Q20 = _design_lowpass_q20()
 LOWPASS_TAPS = _LOWPASS_Q20 / _TAP_ONE
 LOWPASS_TAPS.flags.writeable = False
 
-# Polyphase interpolation: output 3m + p is sum_j h[3j + p] * x[m - j]. Each column holds one
-# phase, reversed so that it lines up with a window of input ending at x[m].
-_PHASE_TAPS = -(-FILTER_TAPS // RESAMPLE_FACTOR)
-
-
-def _build_upsample_matrix() -> np.ndarray:
-    """Return the Q20 polyphase matrix: one column per phase, taps reversed to match windows."""
-    matrix = np.zeros((_PHASE_TAPS, RESAMPLE_FACTOR), dtype=np.int64)
-    for phase in range(RESAMPLE_FACTOR):
-        # Zero stuffing divides the signal amplitude by the factor; the gain puts it back.
-        column = RESAMPLE_FACTOR * _LOWPASS_Q20[phase::RESAMPLE_FACTOR]
-        matrix[_PHASE_TAPS - len(column) :, phase] = column[::-1]
-    return matrix
-
-
-_UPSAMPLE_MATRIX = _build_upsample_matrix()
-_DOWNSAMPLE_TAPS = _LOWPASS_Q20[::-1].copy()
+# Polyphase form: phase p of the filter holds taps p, p + 3, p + 6, ... Interpolation runs each
+# phase at 8 kHz instead of filtering a zero-stuffed 24 kHz signal, and decimation computes only
+# the outputs it keeps. Zero stuffing divides the amplitude by 3, so interpolation gains 3.
+_UPSAMPLE_PHASES = tuple(
+    (RESAMPLE_FACTOR * _LOWPASS_Q20[phase::RESAMPLE_FACTOR]).astype(np.float64)
+    for phase in range(RESAMPLE_FACTOR)
+)
+_DOWNSAMPLE_PHASES = tuple(
+    _LOWPASS_Q20[::-1][phase::RESAMPLE_FACTOR].astype(np.float64)
+    for phase in range(RESAMPLE_FACTOR)
+)
+_PHASE_TAPS = len(_UPSAMPLE_PHASES[0])
 
 
 def _q20_to_int16(accumulated: np.ndarray) -> np.ndarray:
-    """Round Q20 sums to int16, clipping instead of wrapping on overshoot."""
-    rounded = (accumulated + (_TAP_ONE >> 1)) >> _TAP_FRACTION_BITS
-    return np.clip(rounded, -32768, 32767).astype(np.int16)
+    """Round exact Q20 sums half up to int16, clipping instead of wrapping on overshoot."""
+    # Scaling by a power of two and flooring are exact, so this matches integer shifting.
+    scaled = np.floor(accumulated * (1.0 / _TAP_ONE) + 0.5)
+    return np.clip(scaled, -32768, 32767, out=scaled).astype(np.int16)
 
 
 class Upsampler8kTo24k:
@@ -146,7 +144,7 @@ class Upsampler8kTo24k:
     """
 
     def __init__(self) -> None:
-        self._history = np.zeros(_PHASE_TAPS - 1, dtype=np.int64)
+        self._history = np.zeros(_PHASE_TAPS - 1, dtype=np.float64)
 
     def process(self, samples: np.ndarray) -> np.ndarray:
         """Interpolate a chunk of int16 samples at 8 kHz to int16 samples at 24 kHz."""
@@ -155,9 +153,14 @@ class Upsampler8kTo24k:
             return np.zeros(0, dtype=np.int16)
         buffer = np.concatenate((self._history, chunk))
         self._history = buffer[-(_PHASE_TAPS - 1) :]
-        windows = np.lib.stride_tricks.sliding_window_view(buffer, _PHASE_TAPS)
-        # Row m holds the three phases of output 3m..3m+2, so ravel interleaves them in order.
-        return _q20_to_int16((windows @ _UPSAMPLE_MATRIX).ravel())
+        output = np.empty((chunk.size, RESAMPLE_FACTOR), dtype=np.float64)
+        for phase, taps in enumerate(_UPSAMPLE_PHASES):
+            # Output 3m + p = sum_j taps_p[j] * x[m - j]; phases shorter than the longest are
+            # offset so that every phase's window ends at x[m].
+            start = _PHASE_TAPS - len(taps)
+            output[:, phase] = np.convolve(buffer[start:], taps, mode="valid")
+        # Row m holds outputs 3m, 3m + 1, 3m + 2, so ravel interleaves them in order.
+        return _q20_to_int16(output.ravel())
 
 
 class Downsampler24kTo8k:
@@ -170,7 +173,7 @@ class Downsampler24kTo8k:
 
     def __init__(self) -> None:
         # The pending buffer always starts at the first input of the next output's window.
-        self._pending = np.zeros(FILTER_TAPS - 1, dtype=np.int64)
+        self._pending = np.zeros(FILTER_TAPS - 1, dtype=np.float64)
 
     def process(self, samples: np.ndarray) -> np.ndarray:
         """Low-pass and decimate a chunk of int16 samples at 24 kHz to int16 samples at 8 kHz."""
@@ -180,10 +183,13 @@ class Downsampler24kTo8k:
         self._pending = buffer[count * RESAMPLE_FACTOR :]
         if count == 0:
             return np.zeros(0, dtype=np.int16)
-        windows = np.lib.stride_tricks.sliding_window_view(buffer, FILTER_TAPS)
-        return _q20_to_int16(
-            windows[: count * RESAMPLE_FACTOR : RESAMPLE_FACTOR] @ _DOWNSAMPLE_TAPS
-        )
+        # Output i = sum_r reversed_taps[r] * buffer[3i + r]; splitting r = 3j + q turns that
+        # into three 8 kHz correlations of every third input with every third tap.
+        output = np.zeros(count, dtype=np.float64)
+        for phase, taps in enumerate(_DOWNSAMPLE_PHASES):
+            strand = buffer[phase::RESAMPLE_FACTOR][: count + len(taps) - 1]
+            output += np.correlate(strand, taps, mode="valid")
+        return _q20_to_int16(output)
 
 
 class UlawToPcm24k:

@@ -93,6 +93,12 @@ def test_the_filter_is_symmetric_with_unity_dc_gain_and_the_documented_delay():
     assert GROUP_DELAY_24K == (FILTER_TAPS - 1) / 2 == 3 * GROUP_DELAY_8K
 
 
+def test_fixed_point_sums_stay_exact_in_float64_so_chunking_cannot_change_rounding():
+    largest_q20_sum = 32768 * 3 * np.abs(LOWPASS_TAPS).sum() * 2**20
+
+    assert largest_q20_sum < 2**53
+
+
 @pytest.mark.parametrize("frequency", [300, 1000, 2000, 3000, 3400])
 def test_upsampling_keeps_passband_tones_within_the_ripple_spec(frequency):
     output = Upsampler8kTo24k().process(tone(frequency, LOW_RATE))
