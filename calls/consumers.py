@@ -1,4 +1,4 @@
-"""WebSocket consumers: Twilio's media stream and the supervisors' monitor socket."""
+"""MediaStreamConsumer: Twilio's media stream, a thin adapter in front of the call bridge."""
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -10,12 +10,4 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         """Refuse: the bridge does not exist yet, so no call may be half-answered."""
-        await self.close(code=NOT_READY_CLOSE_CODE)
-
-
-class MonitorConsumer(AsyncWebsocketConsumer):
-    """Supervisor monitor socket. Not built yet: every connection is refused (issue: monitoring)."""
-
-    async def connect(self):
-        """Refuse until live monitoring is built."""
         await self.close(code=NOT_READY_CLOSE_CODE)

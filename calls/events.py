@@ -1,0 +1,204 @@
+"""Live call events and publish(): the only place that talks to the channel layer.
+
+Events leave the call's hot path through a bounded queue; a drain task sends them to the
+channel-layer groups. If the layer is slow or down the call goes on: the queue drops its oldest
+event (status events are full snapshots and the pages resync on a sequence gap) and says so in
+the log, once per outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+WALLBOARD_GROUP = "monitor"
+QUEUE_CAPACITY = 10_000
+
+
+def call_group(call_sid: str) -> str:
+    """The detail group of one call: transcript, utterances, timeline, metrics."""
+    return f"monitor.call.{call_sid}"
+
+
+def control_group(call_sid: str) -> str:
+    """The group that reaches the process holding the call, for supervisor actions."""
+    return f"control.call.{call_sid}"
+
+
+class CallState:
+    """What the wallboard shows a call doing."""
+
+    CONNECTING = "connecting"
+    CALLER_SPEAKING = "caller_speaking"
+    AGENT_SPEAKING = "agent_speaking"
+    IDLE = "idle"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class MonitorEvent:
+    """Base of every live event: the call and its per-call sequence number."""
+
+    type: ClassVar[str] = "event"
+    to_wallboard: ClassVar[bool] = False
+    call_sid: str
+    seq: int
+
+    def as_message(self) -> dict[str, Any]:
+        """The JSON-ready dict a supervisor's browser receives."""
+        return {"type": self.type, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class CallStatusEvent(MonitorEvent):
+    """A full snapshot of one call's status; also sent to the wallboard."""
+
+    type: ClassVar[str] = "call.status"
+    to_wallboard: ClassVar[bool] = True
+    state: str = CallState.CONNECTING
+    status: str = "in_progress"
+    from_number: str = ""
+    to_number: str = ""
+    profile_name: str = ""
+    started_at: str = ""
+    end_reason: str = ""
+    turns: int = 0
+    interruptions: int = 0
+    last_latency_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class TranscriptDeltaEvent(MonitorEvent):
+    """Partial text of a turn while it is spoken (text so far, not the increment)."""
+
+    type: ClassVar[str] = "call.transcript"
+    speaker: str = "agent"
+    item_id: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class UtteranceEvent(MonitorEvent):
+    """A finished turn, with what the caller heard when the agent was interrupted."""
+
+    type: ClassVar[str] = "call.utterance"
+    speaker: str = "agent"
+    item_id: str = ""
+    text: str = ""
+    heard_text: str = ""
+    interrupted: bool = False
+    started_ms: int | None = None
+    latency_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEvent(MonitorEvent):
+    """Something that happened: DTMF, a tool call, a reconnect, an error, a supervisor action."""
+
+    type: ClassVar[str] = "call.event"
+    kind: str = ""
+    offset_ms: int | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TurnMetricsEvent(MonitorEvent):
+    """Latencies of one agent turn, in milliseconds from the caller's end of speech."""
+
+    type: ClassVar[str] = "call.metrics"
+    item_id: str = ""
+    first_audio_from_ai_ms: int | None = None
+    first_audio_to_twilio_ms: int | None = None
+    first_mark_echoed_ms: int | None = None
+
+
+class EventPublisher:
+    """Per-process fan-out of monitor events through a bounded queue and one drain task."""
+
+    def __init__(self, capacity: int = QUEUE_CAPACITY):
+        self.capacity = capacity
+        self.dropped = 0
+        self.failures = 0
+        self._queue: asyncio.Queue | None = None
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._layer_down = False
+
+    def publish(self, event: MonitorEvent) -> None:
+        """Queue an event without waiting; never blocks the caller's audio."""
+        queue = self._ensure_running()
+        if queue.full():
+            queue.get_nowait()
+            self.dropped += 1
+            if self.dropped in (1, 100) or self.dropped % 10_000 == 0:
+                logger.warning("monitor queue full: %d events dropped so far", self.dropped)
+        queue.put_nowait(event)
+
+    async def flush(self) -> None:
+        """Wait until every queued event has been handed to the channel layer (tests, shutdown)."""
+        if self._queue is not None and self._loop is asyncio.get_running_loop():
+            await self._queue.join()
+
+    def _ensure_running(self) -> asyncio.Queue:
+        """Start the drain task on the running loop (a new loop, as in tests, gets a new one)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._task is None or self._task.done():
+            self._loop = loop
+            self._queue = asyncio.Queue(self.capacity)
+            self._task = loop.create_task(self._drain(self._queue), name="monitor-publisher")
+        return self._queue
+
+    async def _drain(self, queue: asyncio.Queue) -> None:
+        """Send queued events to their groups, forever; a failing layer is logged, not fatal."""
+        while True:
+            event = await queue.get()
+            try:
+                await self._send(event)
+                if self._layer_down:
+                    logger.info("channel layer reachable again; monitoring resumed")
+                    self._layer_down = False
+            except Exception as error:  # the layer may be down; calls must go on
+                self.failures += 1
+                if not self._layer_down:
+                    logger.error("channel layer unreachable, monitoring degraded: %s", error)
+                    self._layer_down = True
+            finally:
+                queue.task_done()
+
+    async def _send(self, event: MonitorEvent) -> None:
+        """Deliver one event to the call's group and, for status, to the wallboard."""
+        layer = get_channel_layer()
+        message = {"type": "monitor.event", "event": event.as_message()}
+        await layer.group_send(call_group(event.call_sid), message)
+        if event.to_wallboard:
+            await layer.group_send(WALLBOARD_GROUP, message)
+
+
+publisher = EventPublisher()
+
+
+def publish(event: MonitorEvent) -> None:
+    """Publish a live event for supervisors (non-blocking)."""
+    publisher.publish(event)
+
+
+def control_message(action: str, *, actor_id: int | None, actor_name: str, text: str = "") -> dict:
+    """A supervisor action for the consumer that holds the call (`call.control`)."""
+    return {
+        "type": "call.control",
+        "action": action,
+        "text": text,
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+    }
+
+
+def snapshot_request(reply_channel: str) -> dict:
+    """Ask the process holding a call for its live state, answered to reply_channel."""
+    return {"type": "call.snapshot.request", "reply_channel": reply_channel}
