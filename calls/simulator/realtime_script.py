@@ -1,0 +1,81 @@
+"""What the fake model "hears" and "says": scripted caller transcripts and agent turns."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function call the agent makes at the end of a turn, if the tool is declared."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgentTurn:
+    """One response: the spoken text and an optional tool call after it."""
+
+    text: str
+    tool_call: ToolCall | None = None
+
+
+def _default_caller_lines() -> list[str]:
+    """Return caller transcripts for a short delivery-status call."""
+    return [
+        "네, 주문한 상품 배송 상태를 알고 싶어요.",
+        "주문번호는 1234번이에요.",
+        "네, 알겠습니다. 감사합니다.",
+    ]
+
+
+def _default_agent_turns() -> list[AgentTurn]:
+    """Return agent replies for the default call, ending with a hang-up tool call."""
+    return [
+        AgentTurn("안녕하세요, 고객센터입니다. 무엇을 도와드릴까요?"),
+        AgentTurn("네, 주문번호를 말씀해 주시겠어요?"),
+        AgentTurn("확인해 보니 상품은 내일 도착할 예정입니다."),
+        AgentTurn(
+            "네, 통화를 종료하겠습니다. 감사합니다.",
+            tool_call=ToolCall("end_call", {"reason": "caller_done"}),
+        ),
+    ]
+
+
+@dataclass
+class RealtimeScript:
+    """Caller lines (one per committed user turn) and agent turns (one per response), cycled."""
+
+    caller_lines: list[str] = field(default_factory=_default_caller_lines)
+    agent_turns: list[AgentTurn] = field(default_factory=_default_agent_turns)
+
+    def caller_line(self, turn_index: int) -> str:
+        """Return the transcript of the n-th committed user turn."""
+        if not self.caller_lines:
+            return ""
+        return self.caller_lines[turn_index % len(self.caller_lines)]
+
+    def agent_turn(self, response_index: int) -> AgentTurn:
+        """Return what the n-th response says."""
+        if not self.agent_turns:
+            return AgentTurn("")
+        return self.agent_turns[response_index % len(self.agent_turns)]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RealtimeScript:
+        """Build a script from `{"caller_lines": [...], "agent_turns": [{"text", "tool_call"}]}`."""
+        turns = []
+        for turn in data.get("agent_turns", []):
+            call = turn.get("tool_call")
+            tool_call = ToolCall(call["name"], call.get("arguments", {})) if call else None
+            turns.append(AgentTurn(turn["text"], tool_call))
+        return cls(caller_lines=list(data.get("caller_lines", [])), agent_turns=turns)
+
+    @classmethod
+    def from_json_file(cls, path: str | Path) -> RealtimeScript:
+        """Load a script from a UTF-8 JSON file (the management command's `--script`)."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
