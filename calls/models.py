@@ -1,5 +1,8 @@
 """The call log: calls, what was said in them, and what happened during them."""
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -172,3 +175,41 @@ class CallEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} @ {self.at:%H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its SHA-256 hash is stored."""
+
+    name = models.CharField(_("name"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acts as"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text=_("The API sees what this staff member sees (full numbers only for superusers)."),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("token prefix"), max_length=8, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_token(raw: str) -> str:
+        """The stored form of a token."""
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def issue(self) -> str:
+        """Mint a new secret for this token, store its hash and return it (shown once)."""
+        raw = secrets.token_urlsafe(32)
+        self.token_hash = self.hash_token(raw)
+        self.prefix = raw[:8]
+        return raw
