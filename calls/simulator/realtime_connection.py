@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from calls.simulator.realtime_response import ResponseTiming
 from calls.simulator.realtime_script import RealtimeScript
 
 GOING_AWAY = 1001
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ class SessionConnection:
         async with self._arrivals:
             self._arrivals.notify_all()
         client_event_id = event.get("event_id") if event else None
+        if not isinstance(client_event_id, str):
+            client_event_id = None
         try:
             if event is None:
                 raise _malformed(frame)
@@ -192,9 +196,15 @@ class SessionConnection:
                 raise RealtimeError("invalid_event", "The 'type' field is missing.")
             await self.dispatch(event)
         except RealtimeError as error:
-            await self.send_error(
-                error, client_event_id if isinstance(client_event_id, str) else None
+            await self.send_error(error, client_event_id)
+        except Exception:
+            # A bug in the fake must not pass for a protocol rule: log it loudly and answer the
+            # way the live service reports its own failures.
+            logger.exception("fake realtime: failed to handle %r", frame[:200])
+            failure = RealtimeError(
+                None, "The server had an error processing your event.", None, "server_error"
             )
+            await self.send_error(failure, client_event_id)
 
 
 def _parse(frame: str | bytes) -> dict | None:

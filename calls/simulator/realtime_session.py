@@ -289,6 +289,8 @@ class RealtimeSession(SessionConnection):
                 "item.call_id",
             )
         anchor = event.get("previous_item_id")
+        if anchor is not None:
+            schema.string(anchor, "previous_item_id")
         previous = (
             self.conversation.add(item) if anchor is None else self.conversation.add(item, anchor)
         )
@@ -347,6 +349,8 @@ class RealtimeSession(SessionConnection):
     async def on_response_cancel(self, event: dict) -> None:
         """Cancel the active (or named) response, or say nothing is active."""
         response_id = event.get("response_id")
+        if response_id is not None:
+            schema.string(response_id, "response_id")
         target = self.runs[response_id][0] if response_id in self.runs else None
         if response_id is None:
             target = self.active
