@@ -128,3 +128,18 @@ def beta_shape_disabled() -> RealtimeError:
         "The Realtime API beta interface has been disabled. "
         "Remove the 'OpenAI-Beta: realtime=v1' header to use the GA interface.",
     )
+
+
+def forced_rejection(rejection: tuple, update: object) -> RealtimeError:
+    """Build the error a test asked for via `server.reject_session_updates = (type, code)`."""
+    error_type, code = rejection[0], rejection[1]
+    keys = [key for key in update if key != "type"] if isinstance(update, dict) else []
+    param = f"session.{keys[0]}" if keys else "session"
+    message = (
+        f"Unknown parameter: '{param}'."
+        if code == "unknown_parameter"
+        else f"Invalid value for '{param}'."
+    )
+    if len(rejection) > 2:
+        message = rejection[2]
+    return RealtimeError(code, message, param, error_type)

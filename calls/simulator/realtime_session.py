@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import math
 import time
 
 from websockets.asyncio.server import ServerConnection
@@ -26,6 +25,7 @@ from calls.simulator.realtime_input import InputAudio
 from calls.simulator.realtime_items import client_item, decode_audio, with_audio
 from calls.simulator.realtime_response import ResponseRun, input_usage
 from calls.simulator.realtime_script import RealtimeScript
+from calls.simulator.realtime_transcription import transcription_events
 from calls.simulator.realtime_vad import VadEvent
 
 # Fields each client event may carry besides `type` and `event_id` (SDK client union, §3).
@@ -101,7 +101,7 @@ class RealtimeSession(SessionConnection):
         """Apply a strict update atomically and answer with the full config."""
         rejection = getattr(self.controls, "reject_session_updates", None)
         if rejection:
-            raise _forced_rejection(rejection, event.get("session"))
+            raise errors.forced_rejection(rejection, event.get("session"))
         self.config = apply_session_update(
             self.config,
             event.get("session"),
@@ -208,44 +208,14 @@ class RealtimeSession(SessionConnection):
     async def _transcribe(self, item: dict, transcript: str, *, send_item_done: bool) -> None:
         """Send transcription deltas and `.completed` after the configured delay (async, §4.1)."""
         await asyncio.sleep(self.options.transcription_delay_ms / 1000)
-        where = {"item_id": item["id"], "content_index": 0}
-        step = max(1, math.ceil(len(transcript) / 3))
-        for start in range(0, len(transcript), step):
-            delta = transcript[start : start + step]
-            await self.emit(
-                {
-                    "type": "conversation.item.input_audio_transcription.delta",
-                    **where,
-                    "delta": delta,
-                }
-            )
+        settings = self.config["audio"]["input"]["transcription"] or {}
+        audio_bytes = len(self.conversation.audio.get(item["id"], b""))
+        seconds = audio_bytes / bytes_per_ms(self._input_format()) / 1000
         item["content"][0]["transcript"] = transcript
-        await self.emit(
-            {
-                "type": "conversation.item.input_audio_transcription.completed",
-                **where,
-                "transcript": transcript,
-                "usage": self._transcription_usage(item["id"], transcript),
-            }
-        )
+        for event in transcription_events(item["id"], transcript, settings.get("model"), seconds):
+            await self.emit(event)
         if send_item_done:
             await self.emit({"type": "conversation.item.done", "item": copy.deepcopy(item)})
-
-    def _transcription_usage(self, item_id: str, transcript: str) -> dict:
-        """Return duration usage for whisper-1 and token usage for the other ASR models."""
-        seconds = len(self.conversation.audio.get(item_id, b"")) / 8000
-        if self._input_format()["type"] == "audio/pcm":
-            seconds /= 6
-        if self.config["audio"]["input"]["transcription"].get("model") == "whisper-1":
-            return {"type": "duration", "seconds": round(seconds, 3)}
-        audio_tokens, text_tokens = math.ceil(seconds * 10), math.ceil(len(transcript) / 2)
-        return {
-            "type": "tokens",
-            "input_tokens": audio_tokens,
-            "output_tokens": text_tokens,
-            "total_tokens": audio_tokens + text_tokens,
-            "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
-        }
 
     async def _check_idle(self) -> None:
         """Fire server_vad `idle_timeout_ms` once the audio clock passes the deadline (§4.4).
@@ -433,18 +403,3 @@ class RealtimeSession(SessionConnection):
         """End the session when its maximum lifetime has passed."""
         await asyncio.sleep(seconds)
         await self.expire()
-
-
-def _forced_rejection(rejection: tuple, update: object) -> RealtimeError:
-    """Build the error a test asked for via `server.reject_session_updates = (type, code)`."""
-    error_type, code = rejection[0], rejection[1]
-    keys = [key for key in update if key != "type"] if isinstance(update, dict) else []
-    param = f"session.{keys[0]}" if keys else "session"
-    message = (
-        f"Unknown parameter: '{param}'."
-        if code == "unknown_parameter"
-        else f"Invalid value for '{param}'."
-    )
-    if len(rejection) > 2:
-        message = rejection[2]
-    return RealtimeError(code, message, param, error_type)

@@ -2,7 +2,9 @@
 
 import pytest
 
-from .conftest import PCMU_SESSION, silence_ulaw, speech_ulaw
+from calls.simulator.fake_realtime import FakeRealtimeServer, RealtimeOptions
+
+from .conftest import API_KEY, PCMU_SESSION, default_script, silence_ulaw, speech_ulaw
 
 FRAME_MS = 20
 
@@ -182,3 +184,20 @@ async def test_idle_timeout_commits_silence_and_starts_a_response(client):
     committed = await client.next_of("input_audio_buffer.committed")
     assert committed["item_id"] == triggered["item_id"]
     await client.next_of("response.created")
+
+
+async def test_the_user_item_done_can_wait_for_its_transcript(connect_client):
+    options = RealtimeOptions(user_item_done_waits_for_transcript=True)
+    async with FakeRealtimeServer(
+        api_key=API_KEY, script=default_script(), options=options
+    ) as fake:
+        client = await connect_client(fake)
+        await client.next_of("session.created")
+        session = vad_session()
+        session["audio"]["input"]["transcription"] = {"model": "whisper-1"}
+        await client.update_session(session)
+        await client.append(speech_ulaw(600) + silence_ulaw(700))
+        completed = await client.next_of("conversation.item.input_audio_transcription.completed")
+        done = await client.next_of("conversation.item.done")
+    assert completed["usage"]["type"] == "duration"
+    assert done["item"]["content"][0]["transcript"] == completed["transcript"]
