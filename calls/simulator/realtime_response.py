@@ -99,7 +99,8 @@ class ResponseRun:
     async def stream(self) -> None:
         """Stream the output items, then `response.done`; call after `announce`."""
         text = self._budgeted_text()
-        if text:
+        # A response cancelled before it began generating has no output items at all.
+        if text and self.cancel_reason is None:
             await self._message(text)
         call = self.turn.tool_call
         if call and self._tool_declared(call.name) and not self._stopped():
@@ -230,6 +231,7 @@ class ResponseRun:
         )
         fmt = self.settings["format"]
         rate = audio.sample_rate(fmt)
+        # `audio.output.speed` post-processes the voice, so it stretches or shrinks the audio.
         speed = self.settings["speed"] or 1.0
         total_ms = round(len(text) * self.timing.ms_per_char / speed)
         samples = audio.tone(total_ms, rate, self.index)

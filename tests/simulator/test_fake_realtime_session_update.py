@@ -3,6 +3,7 @@
 import pytest
 
 PCMU = {"type": "audio/pcmu"}
+VOICE_CEDAR = {"type": "realtime", "audio": {"output": {"voice": "cedar"}}}
 
 
 async def test_temperature_is_refused_and_nothing_of_that_update_is_applied(client):
@@ -157,3 +158,14 @@ async def test_a_server_told_to_reject_updates_rejects_them_like_the_real_servic
 
     server.reject_session_updates = None
     assert (await client.update_session({"type": "realtime"}))["type"] == "session.updated"
+
+
+async def test_the_voice_cannot_change_once_the_model_has_spoken(client):
+    assert (await client.update_session(VOICE_CEDAR))["session"]["audio"]["output"][
+        "voice"
+    ] == "cedar"
+    await client.send({"type": "response.create"})
+    await client.next_of("response.done")
+    refused = await client.update_session({**VOICE_CEDAR, "audio": {"output": {"voice": "marin"}}})
+    assert refused["error"]["code"] == "cannot_update_voice"
+    assert (await client.update_session(VOICE_CEDAR))["type"] == "session.updated"
