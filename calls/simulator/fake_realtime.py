@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import replace
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -64,10 +65,13 @@ class FakeRealtimeServer:
         self.host = host
         self.port = port
         timing = ResponseTiming(chunk_ms, first_audio_delay_ms, speed, ms_per_char)
-        self.options = options or RealtimeOptions()
-        self.options.timing = timing
-        self.options.session_max_seconds = session_max_seconds
-        self.options.transcription_delay_ms = transcription_delay_ms
+        # A copy, so one RealtimeOptions can serve several servers with different pacing.
+        self.options = replace(
+            options or RealtimeOptions(),
+            timing=timing,
+            session_max_seconds=session_max_seconds,
+            transcription_delay_ms=transcription_delay_ms,
+        )
         # Set to (error type, code[, message]) to make every following session.update fail.
         self.reject_session_updates: tuple | None = None
         self.sessions: list[RealtimeSession] = []

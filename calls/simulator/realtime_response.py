@@ -241,11 +241,7 @@ class ResponseRun:
         start = loop.time() + self.timing.first_audio_delay_ms / 1000
         spoken = ""
         for number in range(chunks):
-            paced = self.timing.speed
-            deadline = start + number * self.timing.chunk_ms / 1000 / paced if paced else start
-            if number > 0 and not paced:
-                deadline = None
-            if await self._pause_until(deadline):
+            if await self._pause_until(self._chunk_due(start, number)):
                 break
             piece = samples[number * per_chunk : (number + 1) * per_chunk]
             wire = audio.encode(piece, fmt)
@@ -264,6 +260,12 @@ class ResponseRun:
         part = {"type": "audio", "transcript": spoken}
         await self.emit({"type": "response.content_part.done", **where, "part": part})
         return spoken
+
+    def _chunk_due(self, start: float, number: int) -> float | None:
+        """Return when audio chunk `number` is due: paced by `speed`, else only the first waits."""
+        if self.timing.speed:
+            return start + number * self.timing.chunk_ms / 1000 / self.timing.speed
+        return start if number == 0 else None
 
     async def _stream_text(self, text: str, where: dict) -> str:
         """Send `response.output_text.delta` pieces, then `.done`."""
