@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -137,7 +138,10 @@ class FakeTwilioApp:
         refuse_stream: bool,
         voice_status: int,
         hang_voice_webhook: bool,
+        on_stream: Callable[[ServerStream], Awaitable[None]] | None = None,
     ):
+        self.on_stream = on_stream
+        self._scripts: set[asyncio.Task] = set()
         self.voice_twiml = voice_twiml
         self.action_twiml = action_twiml
         self.refuse_stream = refuse_stream
@@ -183,6 +187,18 @@ class FakeTwilioApp:
             "{stream_url}", self.stream_url
         )
 
+    def stream_opened(self, stream: ServerStream) -> None:
+        """Hand a new stream to the test, and start the server-side script if there is one."""
+        self.streams.put_nowait(stream)
+        if self.on_stream:
+            task = asyncio.create_task(self._run_script(stream))
+            self._scripts.add(task)
+            task.add_done_callback(self._scripts.discard)
+
+    async def _run_script(self, stream: ServerStream) -> None:
+        await stream.next_event("start")  # like a real bridge, act only once the call is known
+        await self.on_stream(stream)
+
     def open_stream(self, path: str, signature: str) -> ServerStream | None:
         """Accept an upgrade to /twilio/media whose signature covers the URL as written."""
         valid = self.validator.validate(self.stream_url, {}, signature or "")
@@ -216,7 +232,7 @@ async def _aiohttp_websocket(fake: FakeTwilioApp, request: web.Request, signatur
     await ws.prepare(request)
     stream._send = lambda f: ws.send_str(f) if isinstance(f, str) else ws.send_bytes(f)
     stream._close = lambda code: ws.close(code=code)
-    fake.streams.put_nowait(stream)
+    fake.stream_opened(stream)
     async for message in ws:
         if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
             stream.deliver(message.data)
@@ -283,7 +299,7 @@ async def _asgi_websocket(fake, scope, receive, send, signature):
 
     stream._send = send_frame
     stream._close = lambda code: send({"type": "websocket.close", "code": code})
-    fake.streams.put_nowait(stream)
+    fake.stream_opened(stream)
     while (message := await receive())["type"] == "websocket.receive":
         stream.deliver(message.get("text") or message.get("bytes"))
     stream.caller_closed(message.get("code"))
@@ -331,9 +347,12 @@ async def twilio_server(
     refuse_stream: bool = False,
     voice_status: int = 200,
     hang_voice_webhook: bool = False,
+    on_stream: Callable[[ServerStream], Awaitable[None]] | None = None,
 ) -> AsyncIterator[TwilioTestServer]:
     """Run the fake over "network" (aiohttp on 127.0.0.1) or "asgi" (in-process)."""
-    fake = FakeTwilioApp(voice_twiml, action_twiml, refuse_stream, voice_status, hang_voice_webhook)
+    fake = FakeTwilioApp(
+        voice_twiml, action_twiml, refuse_stream, voice_status, hang_voice_webhook, on_stream
+    )
     if transport == "asgi":
         fake.public_base_url = public_base_url or "http://testserver"
         yield TwilioTestServer(fake, "http://testserver", transport)
@@ -347,3 +366,26 @@ async def dial_and_stream(server: TwilioTestServer, **overrides):
     """Dial with a fresh caller and return (call, server-side stream)."""
     call = await server.caller(**overrides).dial()
     return call, await server.next_stream()
+
+
+@contextmanager
+def twilio_server_in_thread(**options) -> Iterator[TwilioTestServer]:
+    """Run the networked fake on its own event loop in a thread, for code that calls asyncio.run."""
+    ready, stop, box = threading.Event(), None, {}
+
+    async def serve() -> None:
+        nonlocal stop
+        stop = asyncio.Event()
+        async with twilio_server("network", **options) as server:
+            box["server"], box["loop"] = server, asyncio.get_running_loop()
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(WAIT_S), "fake Twilio server did not start"
+    try:
+        yield box["server"]
+    finally:
+        box["loop"].call_soon_threadsafe(stop.set)
+        thread.join(WAIT_S)
