@@ -1,13 +1,165 @@
 """MediaStreamConsumer: Twilio's media stream, a thin adapter in front of the call bridge."""
 
-from channels.generic.websocket import AsyncWebsocketConsumer
+from __future__ import annotations
 
-NOT_READY_CLOSE_CODE = 4503
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from calls import services
+from calls.bridge import BridgeSettings, CallBridge
+from calls.call_log import CallLog
+from calls.events import control_group
+from calls.protocol.twilio import (
+    Dtmf,
+    InvalidTwilioMessage,
+    Mark,
+    Media,
+    Start,
+    Stop,
+    is_valid_sid,
+    parse_twilio_message,
+)
+from calls.realtime_client import RealtimeEndpoint
+from calls.twilio_signature import TwilioNotConfigured, signature_is_valid
+
+logger = logging.getLogger(__name__)
+
+REFUSED_CLOSE_CODE = 4008  # daphne can send only 1000 or 3000-4999
+NOT_CONFIGURED_CLOSE_CODE = 4503
+
+
+def bridge_settings() -> BridgeSettings:
+    """The bridge's settings from Django's."""
+    return BridgeSettings(
+        endpoint=RealtimeEndpoint(
+            settings.OPENAI_REALTIME_URL, settings.OPENAI_API_KEY, settings.OPENAI_REALTIME_MODEL
+        ),
+        audio_format=settings.OPENAI_AUDIO_FORMAT,
+        max_retry_count=settings.MAX_RETRY_COUNT,
+        human_agent_number=settings.HUMAN_AGENT_NUMBER,
+    )
 
 
 class MediaStreamConsumer(AsyncWebsocketConsumer):
-    """Twilio media stream. Not built yet: every connection is refused (issue: the call bridge)."""
+    """One Twilio media stream: verifies it, then moves frames between Twilio and the bridge."""
+
+    bridge: CallBridge | None = None
+    call_log: CallLog | None = None
+    stream_sid = ""
 
     async def connect(self):
-        """Refuse: the bridge does not exist yet, so no call may be half-answered."""
-        await self.close(code=NOT_READY_CLOSE_CODE)
+        """Accept only an upgrade Twilio signed over TWILIO_STREAM_ENDPOINT."""
+        headers = dict(self.scope.get("headers", []))
+        signature = headers.get(b"x-twilio-signature", b"").decode("latin-1")
+        try:
+            valid = signature_is_valid(settings.TWILIO_STREAM_ENDPOINT, {}, signature)
+        except TwilioNotConfigured:
+            logger.error("media stream refused: TWILIO_AUTH_TOKEN is not set")
+            await self.close(code=NOT_CONFIGURED_CLOSE_CODE)
+            return
+        if not valid:
+            logger.warning("media stream refused: missing or wrong X-Twilio-Signature")
+            await self.close(code=REFUSED_CLOSE_CODE)
+            return
+        await self.accept()
+        self.bridge = CallBridge(bridge_settings(), self.send_text, self.close_stream)
+        self.bridge.open_realtime()
+
+    async def dispatch(self, message):
+        """Frames skip Channels' per-handler DB-connection cleanup (a thread hop per frame)."""
+        if message["type"] == "websocket.receive":
+            await self.on_frame(message.get("text"), message.get("bytes"))
+        else:
+            await super().dispatch(message)
+
+    async def on_frame(self, text: str | None, data: bytes | None) -> None:
+        """Route one Twilio frame; bad frames are counted and dropped, the call goes on."""
+        if text is None:
+            self.bridge.on_bad_frame("binary frame")
+            return
+        try:
+            message = parse_twilio_message(text)
+        except InvalidTwilioMessage as error:
+            self.bridge.on_bad_frame(error.reason)
+            return
+        if isinstance(message, Media):
+            if message.stream_sid == self.stream_sid:
+                await self.bridge.on_caller_audio(message.payload)
+            else:
+                self.bridge.on_bad_frame("media before start or for another stream")
+        elif isinstance(message, Mark):
+            await self.bridge.on_mark(message.name)
+        elif isinstance(message, Start):
+            await self.start_call(message)
+        elif isinstance(message, Dtmf):
+            await self.bridge.on_dtmf(message.digit)
+        elif isinstance(message, Stop):
+            await self.close_stream()
+
+    async def start_call(self, start: Start) -> None:
+        """Verify token and sids against the call row (the only DB read before audio flows)."""
+        if self.stream_sid:
+            self.bridge.on_bad_frame("second start")
+            return
+        if not is_valid_sid(start.stream_sid, "MZ"):
+            await self.refuse("malformed streamSid")
+            return
+        if settings.TWILIO_ACCOUNT_SID and start.account_sid != settings.TWILIO_ACCOUNT_SID:
+            await self.refuse("accountSid is not ours")
+            return
+        try:
+            claimed = await database_sync_to_async(services.claim_stream)(
+                start.call_sid,
+                start.account_sid,
+                start.custom_parameters.get("call_token", ""),
+                start.stream_sid,
+            )
+        except services.StreamRefused as error:
+            await self.refuse(str(error))
+            return
+        self.stream_sid = start.stream_sid
+        self.call_log = CallLog(claimed)
+        await self.join_control_group(claimed.call_sid)
+        await self.bridge.begin(start.stream_sid, claimed.config, self.call_log)
+
+    async def join_control_group(self, call_sid: str) -> None:
+        """Listen for supervisor actions; a down channel layer must not stop the call."""
+        try:
+            await self.channel_layer.group_add(control_group(call_sid), self.channel_name)
+        except Exception:
+            logger.exception("could not join the control group; supervisors cannot act on it")
+
+    async def refuse(self, reason: str) -> None:
+        """Close a stream that is not one of our calls."""
+        logger.warning("media stream refused: %s", reason)
+        await self.close(code=REFUSED_CLOSE_CODE)
+
+    async def call_control(self, message: dict) -> None:
+        """A supervisor action for this call (from control.call.<CallSid>)."""
+        if self.bridge is not None and self.call_log is not None:
+            await self.bridge.on_control(
+                message.get("action", ""), message.get("text", ""), message.get("actor_name", "")
+            )
+
+    async def send_text(self, text: str) -> None:
+        """Hot path: hand a frame straight to the server (skips the generic send's checks)."""
+        await self.base_send({"type": "websocket.send", "text": text})
+
+    async def close_stream(self) -> None:
+        """Close Twilio's socket; Twilio then asks /twilio/connect-action what to do."""
+        await self.close()
+
+    async def disconnect(self, code):
+        """Either side closed: tear the bridge down and leave the control group."""
+        if self.bridge is not None:
+            await self.bridge.close()
+        if self.call_log is not None:
+            try:
+                await self.channel_layer.group_discard(
+                    control_group(self.call_log.call.call_sid), self.channel_name
+                )
+            except Exception:
+                logger.warning("could not leave the control group")

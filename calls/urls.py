@@ -1,3 +1,11 @@
-"""Routes of the calls app: Twilio webhooks and, later, the dashboard."""
+"""Routes of the calls app: Twilio webhooks (no trailing slash: Twilio signs the exact URL)."""
 
-urlpatterns = []
+from django.urls import path
+
+from calls import views
+
+urlpatterns = [
+    path("twilio/voice", views.voice, name="twilio-voice"),
+    path("twilio/connect-action", views.connect_action, name="twilio-connect-action"),
+    path("twilio/status", views.status_callback, name="twilio-status"),
+]

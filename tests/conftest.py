@@ -1,5 +1,6 @@
 """Shared fixtures: users, the default profile, and the Redis requirement."""
 
+import importlib
 import os
 import socket
 from urllib.parse import urlsplit
@@ -24,9 +25,15 @@ def superuser(django_user_model):
 
 @pytest.fixture
 def default_profile(db):
-    """The default profile created by the data migration."""
+    """The default profile created by the data migration (re-created after a table flush)."""
+    from django.apps import apps
+
     from prompts.models import AgentProfile
 
+    if not AgentProfile.objects.filter(is_default=True).exists():
+        # Transactional tests flush every table, migration data included.
+        migration = importlib.import_module("prompts.migrations.0002_default_profile")
+        migration.create_default_profile(apps, None)
     return AgentProfile.objects.get(is_default=True)
 
 

@@ -1,0 +1,562 @@
+"""CallBridge: one call's state machine between Twilio's media stream and OpenAI Realtime.
+
+It owns the Realtime socket and its reader task, the playback tracker and the turn metrics.
+No Django here: persistence and monitoring go through a BridgeObserver whose methods return at
+once. On the hot path (Twilio frame in -> append out, delta in -> media + mark out) the only
+awaits are the two sockets' sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from websockets.exceptions import ConnectionClosed
+
+from calls.audio import Pcm24kToUlaw, UlawToPcm24k
+from calls.call_observer import BridgeObserver, CallCounters, UtteranceRecord
+from calls.events import CallState
+from calls.playback import PlaybackTracker
+from calls.protocol import realtime as rt
+from calls.protocol.twilio import build_clear, build_mark, build_media
+from calls.realtime_client import RealtimeEndpoint, RealtimeUnavailable, connect
+from prompts.snapshot import CallConfig
+
+logger = logging.getLogger(__name__)
+
+PENDING_AUDIO_FRAMES = 500  # 10 s of 20 ms frames kept while the AI session is not ready
+PARTIAL_TEXT_INTERVAL_S = 0.15  # throttle for partial transcripts sent to supervisors
+GOODBYE_INSTRUCTIONS = "고객님께 짧고 정중하게 작별 인사를 해 주세요."
+
+
+@dataclass(frozen=True)
+class BridgeSettings:
+    """What the bridge needs from the environment."""
+
+    endpoint: RealtimeEndpoint
+    audio_format: str = "pcmu"
+    max_retry_count: int = 3
+    human_agent_number: str = ""
+
+
+@dataclass(slots=True)
+class AgentTurn:
+    """One assistant item being spoken."""
+
+    item_id: str
+    started_ms: int
+    text: str = ""
+    transcript_done: bool = False
+    audio_done: bool = False
+    interrupted: bool = False
+    finished: bool = False
+    latency_ms: int | None = None
+    metrics: dict = field(default_factory=dict)
+    last_partial_at: float = 0.0
+
+
+def decoded_length(b64: str) -> int:
+    """Bytes a base64 string decodes to, without decoding it."""
+    return len(b64) * 3 // 4 - b64.count("=", -2)
+
+
+class CallBridge:
+    """Bridges one Twilio media stream to one OpenAI Realtime session."""
+
+    def __init__(
+        self,
+        settings: BridgeSettings,
+        send_to_twilio: Callable[[str], Awaitable[None]],
+        close_twilio: Callable[[], Awaitable[None]],
+    ):
+        self.settings = settings
+        self.send_to_twilio = send_to_twilio
+        self.close_twilio = close_twilio
+        self.openai_bytes_per_ms = rt.BYTES_PER_MS[settings.audio_format]
+        self.pcm_mode = settings.audio_format == "pcm16"
+        self.inbound = UlawToPcm24k() if self.pcm_mode else None
+        self.outbound = Pcm24kToUlaw() if self.pcm_mode else None
+        self.tracker = PlaybackTracker(self.openai_bytes_per_ms)
+        self.counters = CallCounters()
+        self.observer: BridgeObserver | None = None
+        self.config: CallConfig | None = None
+        self.stream_sid = ""
+        self.socket = None
+        self.session: dict = {}
+        self.ready = False
+        self.pending_audio: deque[str] = deque(maxlen=PENDING_AUDIO_FRAMES)
+        self.tasks: set[asyncio.Task] = set()
+        self.connected = asyncio.Event()
+        self.connect_error: str = ""
+        self.started_at = time.monotonic()
+        self.ids = itertools.count(1)
+        self.session_event_id = ""
+        self.greeted = False
+        self.active_response = ""
+        self.response_wanted = False
+        self.turns: dict[str, AgentTurn] = {}
+        self.suppressed: set[str] = set()
+        self.caller_started: dict[str, int] = {}
+        self.caller_partial: dict[str, str] = {}
+        self.speech_stopped_at: float | None = None
+        self.end_after_playback = ""
+        self.goodbye_requested = False
+        self.handled_tool_calls: set[str] = set()
+        self.end_reason = ""
+        self.ending = False
+        self.closed = False
+        self.state = CallState.CONNECTING
+        self.barge_in_reaction_s: list[float] = []
+        self.bad_frames: dict[str, int] = {}
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def open_realtime(self) -> None:
+        """Start connecting to OpenAI now, before Twilio's start message, to save a round trip."""
+        self.spawn(self.run_realtime(), "realtime")
+
+    async def begin(self, stream_sid: str, config: CallConfig, observer: BridgeObserver) -> None:
+        """The stream is verified: configure the session for this call's frozen settings."""
+        self.stream_sid, self.config, self.observer = stream_sid, config, observer
+        self.started_at = time.monotonic()
+        self.set_state(CallState.CONNECTING)
+        await self.connected.wait()
+        if self.connect_error:
+            await self.end("ai_unavailable", {"error": self.connect_error})
+            return
+        self.session = rt.build_session(config, self.settings.audio_format)
+        self.session_event_id = self.next_id("session")
+        await self.send_to_ai(rt.session_update(self.session, self.session_event_id))
+
+    async def run_realtime(self) -> None:
+        """Connect (with retries), then read OpenAI's events until the socket closes."""
+        attempts = self.settings.max_retry_count + 1
+        for attempt in range(attempts):
+            try:
+                self.socket = await connect(self.settings.endpoint)
+                break
+            except RealtimeUnavailable as error:
+                self.connect_error = str(error)
+                logger.warning(
+                    "OpenAI connect attempt %d/%d failed: %s", attempt + 1, attempts, error
+                )
+                if attempt + 1 < attempts:
+                    await asyncio.sleep(min(0.25 * 2**attempt, 2.0))
+        else:
+            self.connected.set()
+            return
+        self.connect_error = ""
+        self.connected.set()
+        try:
+            async for message in self.socket:
+                await self.handle_ai_message(message)
+        except ConnectionClosed:
+            pass
+        if not self.ending and not self.closed:
+            logger.error("OpenAI closed the session mid-call (%s)", self.socket.close_code)
+            await self.end("ai_unavailable", {"error": f"closed {self.socket.close_code}"})
+
+    async def end(self, reason: str, data: dict | None = None) -> None:
+        """Our side ends the call: store the reason first, then close Twilio's socket."""
+        if self.ending or self.closed:
+            return
+        self.ending = True
+        self.end_reason = reason
+        self.record_event("call_ended", {"reason": reason, **(data or {})})
+        if self.observer is not None:
+            await self.observer.end_call(reason, self.counters)
+        await self.close_twilio()
+
+    async def close(self, reason: str = "caller_hangup") -> None:
+        """Teardown on stop or a close from either side: sockets closed, tasks cancelled."""
+        if self.closed:
+            return
+        self.closed = True
+        self.end_reason = self.end_reason or reason
+        for turn in list(self.turns.values()):
+            self.finish_turn(turn)
+        current = asyncio.current_task()
+        for task in list(self.tasks):
+            if task is not current:
+                task.cancel()
+        if self.socket is not None:
+            await self.socket.close()
+        await asyncio.gather(*(t for t in self.tasks if t is not current), return_exceptions=True)
+        self.set_state(CallState.ENDED)
+        if self.observer is not None:
+            await self.observer.finalize(self.end_reason, self.counters, self.session)
+
+    def spawn(self, coroutine, name: str) -> asyncio.Task:
+        """Start a task the bridge owns and cancels at teardown."""
+        task = asyncio.get_running_loop().create_task(coroutine, name=f"bridge-{name}")
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    # --- Twilio side ---------------------------------------------------------------------
+
+    async def on_caller_audio(self, payload_b64: str) -> None:
+        """Hot path: pass a 20 ms caller frame to OpenAI (kept while the session is not ready)."""
+        if self.pcm_mode:
+            payload_b64 = base64.b64encode(
+                self.inbound.convert(base64.b64decode(payload_b64))
+            ).decode()
+        if self.ready:
+            await self.socket.send(rt.audio_append(payload_b64))
+        else:
+            self.pending_audio.append(payload_b64)
+
+    async def on_mark(self, name: str) -> None:
+        """Twilio played (or cleared) the audio before this mark."""
+        playback = self.tracker.mark_echoed(name)
+        if playback is None:
+            return
+        turn = self.turns.get(playback.item_id)
+        if turn is not None:
+            if "first_mark_echoed_ms" not in turn.metrics and "t0" in turn.metrics:
+                turn.metrics["first_mark_echoed_ms"] = self.ms_since(turn.metrics["t0"])
+            if playback.pending_marks == 0 and turn.audio_done and turn.transcript_done:
+                self.finish_turn(turn)
+        if not self.tracker.playing:
+            self.set_state(CallState.IDLE)
+            if self.end_after_playback and not self.active_response:
+                await self.end(self.end_after_playback)
+
+    async def on_dtmf(self, digit: str) -> None:
+        """A key press: the transfer digit goes to a human, others reach the agent as text."""
+        self.record_event("dtmf", {"digit": digit})
+        if self.config and self.config.transfer_digit and digit == self.config.transfer_digit:
+            await self.transfer("dtmf")
+            return
+        await self.send_to_ai(
+            rt.text_item("user", f"{digit}번을 누르셨습니다.", self.next_id("dtmf"))
+        )
+        await self.request_response()
+
+    def on_bad_frame(self, reason: str) -> None:
+        """Count a malformed Twilio frame; log each kind once per call."""
+        self.counters.protocol_errors += 1
+        count = self.bad_frames[reason] = self.bad_frames.get(reason, 0) + 1
+        if count == 1:
+            logger.warning("dropped a bad Twilio frame: %s", reason)
+            self.record_event("bad_frame", {"reason": reason})
+
+    async def on_control(self, action: str, text: str, actor_name: str) -> None:
+        """A supervisor action from the control group."""
+        if action == "hangup":
+            await self.end("supervisor_hangup", {"by": actor_name})
+        elif action == "transfer":
+            await self.transfer("supervisor")
+        elif action == "coach" and text.strip():
+            await self.send_to_ai(rt.text_item("system", text.strip(), self.next_id("coach")))
+
+    async def transfer(self, source: str) -> None:
+        """Hand the caller to a human through connect-action's <Dial>."""
+        await self.end("transferred", {"source": source})
+
+    # --- OpenAI side ---------------------------------------------------------------------
+
+    async def handle_ai_message(self, message: str | bytes) -> None:
+        """Dispatch one OpenAI event; malformed ones are counted and dropped."""
+        try:
+            event = rt.parse_server_event(message)
+        except rt.MalformedServerEvent as error:
+            self.on_bad_ai_event(str(error))
+            return
+        handler = self.HANDLERS.get(type(event))
+        if handler is not None:
+            await handler(self, event)
+        else:
+            logger.debug("ignored OpenAI event %s", event.type)
+
+    def on_bad_ai_event(self, reason: str) -> None:
+        """Count a malformed OpenAI frame; log each kind once per call."""
+        self.counters.protocol_errors += 1
+        key = f"ai:{reason}"
+        self.bad_frames[key] = self.bad_frames.get(key, 0) + 1
+        if self.bad_frames[key] == 1:
+            logger.warning("dropped a bad OpenAI event: %s", reason)
+            self.record_event("bad_ai_event", {"reason": reason})
+
+    async def on_session_updated(self, event: rt.SessionUpdated) -> None:
+        """The session runs our config: release buffered audio, then greet once."""
+        wanted = self.session["audio"]["input"]["format"]["type"]
+        actual = event.session.get("audio", {}).get("input", {}).get("format", {}).get("type")
+        if actual != wanted:
+            await self.end("ai_unavailable", {"error": f"session format {actual}, not {wanted}"})
+            return
+        self.ready = True
+        while self.pending_audio:
+            await self.socket.send(rt.audio_append(self.pending_audio.popleft()))
+        if not self.greeted:
+            self.greeted = True
+            self.set_state(CallState.IDLE)
+            greeting = self.config.greeting.strip()
+            instructions = f"다음 인사말을 그대로 말씀하세요: {greeting}" if greeting else None
+            await self.send_to_ai(rt.response_create(self.next_id("greeting"), instructions))
+
+    async def on_error(self, event: rt.ErrorEvent) -> None:
+        """An error from OpenAI: fatal if it answers our session.update, else logged."""
+        if event.event_id and event.event_id == self.session_event_id:
+            logger.error("OpenAI refused the session: %s %s", event.code, event.message)
+            await self.end("ai_unavailable", {"code": event.code, "message": event.message})
+            return
+        if event.code == "session_expired":
+            self.record_event("ai_error", {"code": event.code, "message": event.message})
+            return
+        if not event.benign:
+            self.counters.protocol_errors += 1
+            logger.warning("OpenAI error %s: %s", event.code, event.message)
+            self.record_event("ai_error", {"code": event.code, "message": event.message})
+
+    async def on_speech_started(self, event: rt.SpeechStarted) -> None:
+        """Barge-in: clear Twilio's buffer and truncate at what the caller heard."""
+        started = time.monotonic()
+        self.caller_started[event.item_id] = self.offset_ms()
+        self.set_state(CallState.CALLER_SPEAKING)
+        if self.config is None or not self.config.vad.interrupt_response:
+            return
+        cut = self.tracker.barge_in()
+        if cut is None:
+            return
+        await self.send_to_twilio(build_clear(self.stream_sid))
+        self.barge_in_reaction_s.append(time.monotonic() - started)
+        self.suppressed.add(cut.item_id)
+        if cut.generated_ms > 0:
+            await self.send_to_ai(rt.truncate(cut.item_id, cut.audio_end_ms, self.next_id("trunc")))
+        self.counters.interruptions += 1
+        turn = self.turns.get(cut.item_id)
+        if turn is not None:
+            turn.interrupted = True
+            if turn.transcript_done:
+                self.finish_turn(turn)
+        self.record_event(
+            "barge_in",
+            {"item_id": cut.item_id, "played_ms": cut.played_ms, "generated_ms": cut.generated_ms},
+        )
+        if self.end_after_playback and not self.active_response:
+            await self.end(self.end_after_playback)
+
+    async def on_speech_stopped(self, event: rt.SpeechStopped) -> None:
+        """The caller's turn ended: start the response-latency clock."""
+        self.speech_stopped_at = time.monotonic()
+        self.set_state(CallState.IDLE)
+
+    async def on_response_created(self, event: rt.ResponseCreated) -> None:
+        """A response started."""
+        self.active_response = event.response_id
+
+    async def on_audio_delta(self, event: rt.AudioDelta) -> None:
+        """Hot path: forward agent audio to Twilio with a mark that maps to (item, bytes)."""
+        item_id = event.item_id
+        if item_id in self.suppressed:
+            return
+        turn = self.turns.get(item_id) or self.start_turn(item_id)
+        if self.pcm_mode:
+            pcm = base64.b64decode(event.delta)
+            ulaw = self.outbound.convert(pcm)
+            self.tracker.audio_generated(item_id, len(pcm))
+            payload, sent_bytes = base64.b64encode(ulaw).decode(), len(ulaw)
+        else:
+            payload, sent_bytes = event.delta, decoded_length(event.delta)
+            self.tracker.audio_generated(item_id, sent_bytes)
+        mark = self.tracker.audio_sent(item_id, sent_bytes)
+        await self.send_to_twilio(build_media(self.stream_sid, payload))
+        await self.send_to_twilio(build_mark(self.stream_sid, mark))
+        if "first_audio_to_twilio_ms" not in turn.metrics and "t0" in turn.metrics:
+            turn.metrics["first_audio_to_twilio_ms"] = self.ms_since(turn.metrics["t0"])
+        if self.state != CallState.AGENT_SPEAKING:
+            self.set_state(CallState.AGENT_SPEAKING)
+
+    async def on_agent_transcript_delta(self, event: rt.AgentTranscriptDelta) -> None:
+        """Partial agent text for supervisors, throttled."""
+        turn = self.turns.get(event.item_id) or self.start_turn(event.item_id)
+        turn.text += event.delta
+        now = time.monotonic()
+        if now - turn.last_partial_at >= PARTIAL_TEXT_INTERVAL_S and self.observer:
+            turn.last_partial_at = now
+            self.observer.transcript_delta("agent", turn.item_id, turn.text)
+
+    async def on_agent_transcript_done(self, event: rt.AgentTranscriptDone) -> None:
+        """The agent's full text for an item; the turn ends once its audio has played."""
+        turn = self.turns.get(event.item_id) or self.start_turn(event.item_id)
+        turn.text = event.transcript
+        turn.transcript_done = True
+        turn.audio_done = True
+        if turn.interrupted or self.tracker.item(turn.item_id).pending_marks == 0:
+            self.finish_turn(turn)
+
+    async def on_caller_transcript_delta(self, event: rt.CallerTranscriptDelta) -> None:
+        """Partial caller text for supervisors."""
+        text = self.caller_partial.get(event.item_id, "") + event.delta
+        self.caller_partial[event.item_id] = text
+        if self.observer:
+            self.observer.transcript_delta("caller", event.item_id, text)
+
+    async def on_caller_transcript_done(self, event: rt.CallerTranscriptDone) -> None:
+        """A finished caller turn."""
+        self.caller_partial.pop(event.item_id, None)
+        if self.observer and event.transcript.strip():
+            self.observer.utterance(
+                UtteranceRecord(
+                    speaker="caller",
+                    text=event.transcript.strip(),
+                    item_id=event.item_id,
+                    started_ms=self.caller_started.pop(event.item_id, None),
+                    ended_ms=self.offset_ms(),
+                )
+            )
+
+    async def on_caller_transcript_failed(self, event: rt.CallerTranscriptFailed) -> None:
+        """Transcription failed: keep a trace in the timeline."""
+        self.record_event("transcription_failed", {"item_id": event.item_id})
+
+    async def on_function_call(self, event: rt.FunctionCallDone) -> None:
+        """The agent called a tool; each call is handled once."""
+        if event.call_id in self.handled_tool_calls:
+            return
+        self.handled_tool_calls.add(event.call_id)
+        self.record_event("tool_call", {"name": event.name, "arguments": event.arguments})
+        if event.name == "end_call":
+            await self.send_to_ai(
+                rt.function_output(event.call_id, {"ok": True}, self.next_id("fn"))
+            )
+            self.end_after_playback = "agent_hangup"
+        elif event.name == "transfer_to_human" and self.settings.human_agent_number:
+            await self.send_to_ai(
+                rt.function_output(event.call_id, {"ok": True}, self.next_id("fn"))
+            )
+            self.end_after_playback = "transferred"
+        else:
+            result = {"ok": False, "error": f"{event.name} is not available"}
+            await self.send_to_ai(rt.function_output(event.call_id, result, self.next_id("fn")))
+            self.response_wanted = True
+
+    async def on_response_done(self, event: rt.ResponseDone) -> None:
+        """A response ended: count tokens, then goodbye, hang-up or a queued response."""
+        self.active_response = ""
+        usage = event.usage or {}
+        self.counters.input_tokens += int(usage.get("input_tokens") or 0)
+        self.counters.output_tokens += int(usage.get("output_tokens") or 0)
+        spoke = any(item.get("type") == "message" for item in event.output)
+        if self.end_after_playback:
+            if not spoke and not self.goodbye_requested and not self.tracker.playing:
+                self.goodbye_requested = True
+                await self.send_to_ai(rt.response_create(self.next_id("bye"), GOODBYE_INSTRUCTIONS))
+            elif not self.tracker.playing:
+                await self.end(self.end_after_playback)
+            return
+        if self.response_wanted:
+            self.response_wanted = False
+            await self.send_to_ai(rt.response_create(self.next_id("resp")))
+
+    HANDLERS = {
+        rt.SessionUpdated: on_session_updated,
+        rt.ErrorEvent: on_error,
+        rt.SpeechStarted: on_speech_started,
+        rt.SpeechStopped: on_speech_stopped,
+        rt.ResponseCreated: on_response_created,
+        rt.AudioDelta: on_audio_delta,
+        rt.AgentTranscriptDelta: on_agent_transcript_delta,
+        rt.AgentTranscriptDone: on_agent_transcript_done,
+        rt.CallerTranscriptDelta: on_caller_transcript_delta,
+        rt.CallerTranscriptDone: on_caller_transcript_done,
+        rt.CallerTranscriptFailed: on_caller_transcript_failed,
+        rt.FunctionCallDone: on_function_call,
+        rt.ResponseDone: on_response_done,
+    }
+
+    # --- helpers -------------------------------------------------------------------------
+
+    async def request_response(self) -> None:
+        """Ask for a response now, or right after the active one ends."""
+        if self.active_response:
+            self.response_wanted = True
+        else:
+            await self.send_to_ai(rt.response_create(self.next_id("resp")))
+
+    async def send_to_ai(self, text: str) -> None:
+        """Send a client event; a closed socket is handled by the reader's end of call."""
+        if self.socket is None:
+            return
+        try:
+            await self.socket.send(text)
+        except ConnectionClosed:
+            logger.info("OpenAI socket closed while sending")
+
+    def start_turn(self, item_id: str) -> AgentTurn:
+        """An assistant item started: attach the latency clock of the caller's last turn."""
+        turn = AgentTurn(item_id=item_id, started_ms=self.offset_ms())
+        if self.speech_stopped_at is not None:
+            turn.metrics["t0"] = self.speech_stopped_at
+            turn.latency_ms = self.ms_since(self.speech_stopped_at)
+            turn.metrics["first_audio_from_ai_ms"] = turn.latency_ms
+            self.speech_stopped_at = None
+            self.counters.last_latency_ms = turn.latency_ms
+            self.counters.latencies_ms.append(turn.latency_ms)
+        self.counters.turns += 1
+        self.turns[item_id] = turn
+        return turn
+
+    def finish_turn(self, turn: AgentTurn) -> None:
+        """Report a finished agent turn, with the text the caller heard if interrupted."""
+        if turn.finished:
+            return
+        turn.finished = True
+        self.turns.pop(turn.item_id, None)
+        played = self.tracker.played_ms(turn.item_id)
+        generated = self.tracker.generated_ms(turn.item_id)
+        heard = turn.text
+        if turn.interrupted:
+            share = min(1.0, played / generated) if generated else 0.0
+            heard = turn.text[: round(len(turn.text) * share)]
+        metrics = {k: v for k, v in turn.metrics.items() if k != "t0"}
+        if self.observer is None:
+            return
+        if metrics:
+            self.observer.turn_metrics(turn.item_id, metrics)
+        self.observer.utterance(
+            UtteranceRecord(
+                speaker="agent",
+                text=turn.text,
+                item_id=turn.item_id,
+                started_ms=turn.started_ms,
+                ended_ms=self.offset_ms(),
+                interrupted=turn.interrupted,
+                heard_text=heard if turn.interrupted else "",
+                generated_ms=generated,
+                played_ms=played,
+                latency_ms=turn.latency_ms,
+                metrics=metrics,
+            )
+        )
+
+    def set_state(self, state: str) -> None:
+        """Change the live state and tell the observer."""
+        self.state = state
+        if self.observer is not None:
+            self.observer.state_changed(state, self.counters)
+
+    def record_event(self, kind: str, data: dict) -> None:
+        """Add an entry to the call's timeline."""
+        if self.observer is not None:
+            self.observer.event(kind, data, self.offset_ms())
+
+    def next_id(self, prefix: str) -> str:
+        """A unique client event id for this call."""
+        return f"evt_{prefix}_{next(self.ids)}"
+
+    def offset_ms(self) -> int:
+        """Milliseconds since the stream started."""
+        return self.ms_since(self.started_at)
+
+    @staticmethod
+    def ms_since(moment: float) -> int:
+        """Milliseconds elapsed since a monotonic moment."""
+        return round((time.monotonic() - moment) * 1000)

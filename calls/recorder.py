@@ -1,0 +1,127 @@
+"""Persists call records beside the hot path: a bounded queue drained in batches by one task.
+
+If the database is slow or down the call goes on: batches are retried with backoff, and only
+when the queue is full is the oldest record dropped, with an error log naming the call and what
+was lost. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+from django.db import InterfaceError, OperationalError, transaction
+
+logger = logging.getLogger(__name__)
+
+QUEUE_CAPACITY = 20_000
+BATCH_SIZE = 200
+RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One write: a sync ORM function with its arguments, and the call it belongs to."""
+
+    call_sid: str
+    what: str
+    operation: Callable
+    args: tuple
+
+
+def write_batch(records: list[Record]) -> None:
+    """Apply a batch in one transaction (sync; runs in a worker thread)."""
+    with transaction.atomic():
+        for record in records:
+            record.operation(*record.args)
+
+
+class Recorder:
+    """Per-process writer of call records."""
+
+    def __init__(self, capacity: int = QUEUE_CAPACITY):
+        self.capacity = capacity
+        self.lost = 0
+        self._queue: asyncio.Queue | None = None
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._database_down = False
+
+    def record(self, call_sid: str, what: str, operation: Callable, *args) -> None:
+        """Queue a write without waiting; when full, drop the oldest and log what was lost."""
+        queue = self._ensure_running()
+        if queue.full():
+            lost = queue.get_nowait()
+            queue.task_done()
+            self.lost += 1
+            logger.error(
+                "database backlog full: lost %s of call %s (%d lost so far)",
+                lost.what,
+                lost.call_sid,
+                self.lost,
+            )
+        queue.put_nowait(Record(call_sid, what, operation, args))
+
+    async def flush(self) -> None:
+        """Wait until every queued record is written (tests, teardown, shutdown)."""
+        if self._queue is not None and self._loop is asyncio.get_running_loop():
+            await self._queue.join()
+
+    @property
+    def backlog(self) -> int:
+        """Records waiting to be written."""
+        return self._queue.qsize() if self._queue is not None else 0
+
+    def _ensure_running(self) -> asyncio.Queue:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._task is None or self._task.done():
+            self._loop = loop
+            self._queue = asyncio.Queue(self.capacity)
+            self._task = loop.create_task(self._drain(self._queue), name="call-recorder")
+        return self._queue
+
+    async def _drain(self, queue: asyncio.Queue) -> None:
+        """Write batches forever, retrying while the database is unreachable."""
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < BATCH_SIZE and not queue.empty():
+                batch.append(queue.get_nowait())
+            await self._write_with_retry(batch)
+            for _ in batch:
+                queue.task_done()
+
+    async def _write_with_retry(self, batch: list[Record]) -> None:
+        """Write a batch; retry while the database is unreachable, isolate rows it rejects."""
+        attempt = 0
+        while True:
+            try:
+                await database_sync_to_async(write_batch)(batch)
+            except (OperationalError, InterfaceError) as error:  # down or slow: keep and retry
+                if not self._database_down:
+                    logger.error(
+                        "database unreachable, %d records waiting: %s", self.backlog, error
+                    )
+                    self._database_down = True
+                await asyncio.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
+                attempt += 1
+                continue
+            except Exception as error:  # the database rejected a row: find it, keep the rest
+                if len(batch) > 1:
+                    for record in batch:
+                        await self._write_with_retry([record])
+                else:
+                    self.lost += 1
+                    logger.error(
+                        "could not store %s of call %s: %s", batch[0].what, batch[0].call_sid, error
+                    )
+                return
+            if self._database_down:
+                logger.info("database reachable again; backlog written")
+                self._database_down = False
+            return
+
+
+recorder = Recorder()

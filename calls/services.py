@@ -1,0 +1,174 @@
+"""Plain synchronous ORM operations on calls, used at the edges of a call and by the recorder."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from calls.call_observer import CallCounters
+from calls.models import Call, CallEvent, CallStatus, EndReason, Utterance
+from prompts.services import active_config
+from prompts.snapshot import CallConfig
+
+TWILIO_FINAL_STATUSES = {
+    "completed": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "failed": CallStatus.FAILED,
+    "no-answer": CallStatus.NO_ANSWER,
+    "canceled": CallStatus.CANCELED,
+}
+
+
+class StreamRefused(Exception):
+    """The media stream does not belong to a call we answered (close 4008)."""
+
+
+@dataclass(frozen=True)
+class ClaimedCall:
+    """What the media consumer needs once the stream is verified."""
+
+    call_id: int
+    call_sid: str
+    from_number: str
+    to_number: str
+    started_at: str
+    config: CallConfig
+
+
+def hash_token(token: str) -> str:
+    """Only the hash of a stream token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def answer_call(params: dict) -> tuple[Call, str]:
+    """Create the call row for a webhook, freeze its configuration, mint a one-time token."""
+    config = active_config(params.get("To", ""))
+    token = secrets.token_urlsafe(32)
+    call, _ = Call.objects.update_or_create(
+        call_sid=params["CallSid"],
+        defaults={
+            "account_sid": params.get("AccountSid", ""),
+            "from_number": params.get("From", "")[:32],
+            "to_number": params.get("To", "")[:32],
+            "status": CallStatus.RINGING,
+            "profile_id": config.profile_id,
+            "prompt_version_id": config.prompt_version_id,
+            "config": config.to_dict(),
+            "stream_token_hash": hash_token(token),
+            "stream_token_used": False,
+        },
+    )
+    return call, token
+
+
+@transaction.atomic
+def claim_stream(call_sid: str, account_sid: str, token: str, stream_sid: str) -> ClaimedCall:
+    """Check the stream's token and sids against the call row; the token works once."""
+    call = Call.objects.select_for_update().filter(call_sid=call_sid).first()
+    if call is None:
+        raise StreamRefused("unknown CallSid")
+    if call.account_sid and not hmac.compare_digest(call.account_sid, account_sid):
+        raise StreamRefused("accountSid does not match the call")
+    if not token or not hmac.compare_digest(call.stream_token_hash, hash_token(token)):
+        raise StreamRefused("wrong call_token")
+    if call.stream_token_used:
+        raise StreamRefused("call_token already used")
+    call.stream_token_used = True
+    call.stream_sid = stream_sid
+    call.status = CallStatus.IN_PROGRESS
+    call.answered_at = timezone.now()
+    call.save(update_fields=["stream_token_used", "stream_sid", "status", "answered_at"])
+    return ClaimedCall(
+        call_id=call.pk,
+        call_sid=call.call_sid,
+        from_number=call.from_number,
+        to_number=call.to_number,
+        started_at=call.started_at.isoformat(),
+        config=CallConfig.from_dict(call.config),
+    )
+
+
+def set_end_reason(call_sid: str, reason: str) -> None:
+    """Store why our side ended the call; connect-action answers from it."""
+    Call.objects.filter(call_sid=call_sid).update(end_reason=reason)
+
+
+def finalize_call(call_sid: str, reason: str, counters: CallCounters, session: dict) -> None:
+    """The stream is over: status, end reason (unless already set), duration and totals."""
+    call = Call.objects.filter(call_sid=call_sid).first()
+    if call is None:
+        return
+    now = timezone.now()
+    call.end_reason = call.end_reason or reason
+    if call.status in (CallStatus.RINGING, CallStatus.IN_PROGRESS):
+        call.status = (
+            CallStatus.FAILED
+            if call.end_reason in (EndReason.AI_UNAVAILABLE, EndReason.ERROR)
+            else CallStatus.COMPLETED
+        )
+    call.ended_at = now
+    if call.duration_seconds is None:
+        call.duration_seconds = max(0, round((now - call.started_at).total_seconds()))
+    call.turns = counters.turns
+    call.interruptions = counters.interruptions
+    call.input_tokens = counters.input_tokens
+    call.output_tokens = counters.output_tokens
+    call.protocol_errors = counters.protocol_errors
+    call.last_response_latency_ms = counters.last_latency_ms
+    call.avg_response_latency_ms = counters.avg_latency_ms
+    call.metrics = {**call.metrics, "response_latencies_ms": counters.latencies_ms}
+    if session:
+        call.session_config = session
+    call.save()
+
+
+def record_status_callback(call_sid: str, twilio_status: str, duration: str | None) -> bool:
+    """Store Twilio's final status and CallDuration; False when the call is unknown."""
+    call = Call.objects.filter(call_sid=call_sid).first()
+    if call is None:
+        return False
+    fields = ["duration_seconds"]
+    if duration and duration.isdigit():
+        call.duration_seconds = int(duration)
+    status = TWILIO_FINAL_STATUSES.get(twilio_status)
+    if status is not None and not (status == CallStatus.COMPLETED and call.status == "failed"):
+        call.status = status
+        fields.append("status")
+    if call.ended_at is None:
+        call.ended_at = timezone.now()
+        fields.append("ended_at")
+    call.save(update_fields=fields)
+    return True
+
+
+def end_reason_of(call_sid: str) -> str | None:
+    """The stored end reason of a call, None when the call is unknown."""
+    return Call.objects.filter(call_sid=call_sid).values_list("end_reason", flat=True).first()
+
+
+def add_utterance(call_id: int, fields: dict) -> None:
+    """Store one finished turn."""
+    Utterance.objects.create(call_id=call_id, **fields)
+
+
+def add_event(call_id: int, kind: str, data: dict, offset_ms: int | None, actor_id=None) -> None:
+    """Store one timeline entry."""
+    CallEvent.objects.create(
+        call_id=call_id, kind=kind, data=data, offset_ms=offset_ms, actor_id=actor_id
+    )
+
+
+def update_live_counters(call_id: int, counters: dict) -> None:
+    """Store a call's running totals while it is live."""
+    Call.objects.filter(pk=call_id).update(**counters)
+
+
+def bump_protocol_errors(call_id: int, count: int = 1) -> None:
+    """Count protocol errors on the call row."""
+    Call.objects.filter(pk=call_id).update(protocol_errors=F("protocol_errors") + count)

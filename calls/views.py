@@ -1,0 +1,115 @@
+"""Twilio webhooks: answer a call, say what happens after the stream, record the final status."""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.twiml.voice_response import Connect, VoiceResponse
+
+from calls import services
+from calls.models import EndReason
+from calls.twilio_signature import TwilioNotConfigured, public_url, signature_is_valid
+from prompts.services import NoProfileConfigured
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = "죄송합니다. 지금은 AI 상담원과 연결할 수 없습니다."
+TRANSFER_NOTICE = "상담원에게 연결해 드리겠습니다. 잠시만 기다려 주세요."
+GOODBYE = "이용해 주셔서 감사합니다. 안녕히 계세요."
+
+
+def twilio_webhook(view):
+    """POST only, CSRF-exempt, and signed by Twilio over the public URL, or refused."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        url = public_url(request.get_full_path())
+        try:
+            valid = signature_is_valid(url, request.POST, request.headers.get("X-Twilio-Signature"))
+        except TwilioNotConfigured:
+            logger.error("refused %s: TWILIO_AUTH_TOKEN is not set", request.path)
+            return HttpResponse("Twilio is not configured on this server.", status=503)
+        if not valid:
+            logger.warning("refused %s: missing or wrong X-Twilio-Signature", request.path)
+            return HttpResponse("Invalid signature.", status=403)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+def twiml(response: VoiceResponse) -> HttpResponse:
+    """An XML response Twilio will run."""
+    return HttpResponse(str(response), content_type="text/xml")
+
+
+def say_korean(response: VoiceResponse, text: str) -> None:
+    """Speak Korean text to the caller."""
+    response.say(text, language="ko-KR")
+
+
+def apology(response: VoiceResponse) -> VoiceResponse:
+    """Never dead air: apologise, then transfer when a number is configured, else hang up."""
+    say_korean(response, APOLOGY)
+    if settings.HUMAN_AGENT_NUMBER:
+        say_korean(response, TRANSFER_NOTICE)
+        response.dial(settings.HUMAN_AGENT_NUMBER)
+    response.hangup()
+    return response
+
+
+@twilio_webhook
+def voice(request):
+    """A call comes in: log it, freeze its configuration, connect the media stream."""
+    params = request.POST
+    if not params.get("CallSid"):
+        return HttpResponse("CallSid is required.", status=400)
+    try:
+        _, token = services.answer_call(params.dict())
+    except NoProfileConfigured as error:
+        logger.error("call %s: %s", params["CallSid"], error)
+        return twiml(apology(VoiceResponse()))
+    response = VoiceResponse()
+    connect = Connect(action=public_url("/twilio/connect-action"))
+    stream = connect.stream(url=settings.TWILIO_STREAM_ENDPOINT)
+    stream.parameter(name="call_token", value=token)
+    response.append(connect)
+    logger.info("call %s answered, stream connecting", params["CallSid"])
+    return twiml(response)
+
+
+@twilio_webhook
+def connect_action(request):
+    """The stream ended: answer from the call's end reason, never with silence."""
+    reason = services.end_reason_of(request.POST.get("CallSid", ""))
+    response = VoiceResponse()
+    if reason in (EndReason.AGENT_HANGUP, EndReason.SUPERVISOR_HANGUP, EndReason.CALLER_HANGUP):
+        response.hangup()
+    elif reason == EndReason.TRANSFERRED and settings.HUMAN_AGENT_NUMBER:
+        say_korean(response, TRANSFER_NOTICE)
+        response.dial(settings.HUMAN_AGENT_NUMBER)
+        response.hangup()
+    elif reason == EndReason.TRANSFERRED:
+        logger.error("transfer asked but HUMAN_AGENT_NUMBER is not set")
+        apology(response)
+    else:
+        apology(response)
+    return twiml(response)
+
+
+@twilio_webhook
+def status_callback(request):
+    """Twilio's final status; 200 even for an unknown call so Twilio stops retrying."""
+    params = request.POST
+    known = services.record_status_callback(
+        params.get("CallSid", ""), params.get("CallStatus", ""), params.get("CallDuration")
+    )
+    if not known:
+        logger.info("status callback for unknown call %s ignored", params.get("CallSid"))
+    return HttpResponse(status=204 if known else 200)
