@@ -7,16 +7,27 @@ import time
 
 
 class VirtualClock:
-    """A call clock that only moves when the call moves it; waiting never takes real time."""
+    """A call clock that only moves when the call moves it; waiting takes no real time.
+
+    With `max_speed`, the clock still moves only when the call moves it, but never gets more
+    than max_speed × real time ahead: peers paced in real time (a fake model streaming audio,
+    timers in a bridge) then keep up instead of being flooded by thousands of frames a second.
+    """
 
     real = False
 
-    def __init__(self) -> None:
+    def __init__(self, max_speed: float | None = None) -> None:
         self.now_ms = 0.0
+        self.max_speed = max_speed
+        self._origin = time.monotonic()
 
     async def wait_until(self, deadline_ms: float) -> None:
-        """Jump to deadline_ms (never backwards)."""
+        """Jump to deadline_ms (never backwards), then hold back if over the speed cap."""
         self.now_ms = max(self.now_ms, deadline_ms)
+        if self.max_speed:
+            ahead_s = self.now_ms / self.max_speed / 1000 - (time.monotonic() - self._origin)
+            if ahead_s > 0:
+                await asyncio.sleep(ahead_s)
 
     async def pass_ms(self, ms: float) -> None:
         """Let ms of call time go by."""
@@ -47,10 +58,10 @@ class RealClock:
         await self.wait_until(self.now_ms + ms)
 
 
-def make_clock(kind: str) -> VirtualClock | RealClock:
-    """Return a clock for "virtual" or "real"."""
+def make_clock(kind: str, virtual_speed: float | None = None) -> VirtualClock | RealClock:
+    """Return a clock for "virtual" (optionally capped at virtual_speed × real time) or "real"."""
     if kind == "virtual":
-        return VirtualClock()
+        return VirtualClock(virtual_speed)
     if kind == "real":
         return RealClock()
     raise ValueError(f'clock must be "virtual" or "real", got {kind!r}')

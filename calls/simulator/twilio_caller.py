@@ -69,6 +69,7 @@ class TwilioCaller:
         allow_ws: bool = True,
         say_ms_per_char: float = 80.0,
         http_timeout_s: float = 15.0,
+        virtual_speed: float | None = None,
         on_log: Callable[[float, str], None] | None = None,
     ):
         if handshake_fail_behavior not in HANDSHAKE_FAIL_BEHAVIORS:
@@ -82,6 +83,7 @@ class TwilioCaller:
         self.from_number = from_number
         self.to_number = to_number
         self.clock = clock
+        self.virtual_speed = virtual_speed
         self.transport = transport or NetworkTransport(timeout_s=http_timeout_s)
         self.voice_path = voice_path
         self.status_callback_path = status_callback_path
@@ -105,7 +107,7 @@ class TwilioCall:
 
     def __init__(self, caller: TwilioCaller):
         self._caller = caller
-        self._clock = make_clock(caller.clock)
+        self._clock = make_clock(caller.clock, caller.virtual_speed)
         self.call_sid = new_sid("CA")
         self.warnings: list[tuple[int, str]] = []
         self.log: list[tuple[float, str]] = []
