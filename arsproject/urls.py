@@ -9,4 +9,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("calls.urls")),
+    path("", include("calls.dashboard_urls")),
 ]

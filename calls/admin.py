@@ -1,9 +1,12 @@
 """Admin for the call log, built for large tables: no full counts, selected relations, read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import Call, CallEvent, Utterance
+from calls.dashboard_views import socket_context
+from calls.models import ApiToken, Call, CallEvent, Utterance
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -43,6 +46,7 @@ class CallAdmin(admin.ModelAdmin):
 
     list_display = (
         "call_sid",
+        "live_link",
         "from_number",
         "to_number",
         "profile",
@@ -70,6 +74,20 @@ class CallAdmin(admin.ModelAdmin):
         """Calls come from Twilio, not from the admin."""
         return False
 
+    @admin.display(description=_("live"))
+    def live_link(self, obj):
+        """For a call in progress, a link to its live page."""
+        if not obj.is_live:
+            return ""
+        url = reverse("dashboard-call", args=[obj.call_sid])
+        return format_html('<a class="live-call" href="{}">● {}</a>', url, _("Watch live"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Give the page what its live transcript needs (socket path, translated labels)."""
+        return super().change_view(
+            request, object_id, form_url, socket_context(**(extra_context or {}))
+        )
+
 
 @admin.register(CallEvent)
 class CallEventAdmin(admin.ModelAdmin):
@@ -89,6 +107,26 @@ class CallEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         """Read-only."""
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Bearer tokens for the calls JSON API; the secret is shown once, when the token is added."""
+
+    list_display = ("name", "prefix", "user", "is_active", "created_at", "last_used_at")
+    list_filter = ("is_active",)
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    fields = ("name", "user", "is_active", "prefix", "created_at", "last_used_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        """Mint the secret of a new token and show it this once."""
+        if not change:
+            raw = obj.issue()
+            message = _("Copy this token now, it will not be shown again: %(token)s")
+            self.message_user(request, message % {"token": raw}, messages.WARNING)
+        super().save_model(request, obj, form, change)
 
 
 admin.site.site_header = _("ARS AI Voice administration")

@@ -1,13 +1,127 @@
-"""MonitorConsumer: the supervisors' live socket (refuses everyone until monitoring is built)."""
+"""MonitorConsumer: the supervisors' live socket (wallboard or one call, and supervisor actions).
 
-from channels.generic.websocket import AsyncWebsocketConsumer
+Client → server (JSON):
+    {"action": "subscribe", "target": "wallboard"}
+    {"action": "subscribe", "target": "call", "call_sid": "CA…"}
+    {"action": "hangup" | "transfer" | "coach", "call_sid": "CA…", "text": "…"}   (text: coach)
+Server → client:
+    {"type": "snapshot", "target": "wallboard", "calls": [...], "totals": {...}}
+    {"type": "snapshot", "target": "call", "live": bool, "call": {...}, "utterances": [...], ...}
+    then the events of calls.events (`call.status`, `call.transcript`, ...), each with `seq`;
+    {"type": "action.sent", "action": …, "call_sid": …} or {"type": "error", "code": …}.
 
-NOT_READY_CLOSE_CODE = 4503
+After the database snapshot the consumer asks each live call's holder for its live state
+(`call.snapshot.request` to `control.call.<sid>`); the holder answers on this socket's channel
+with ordinary `monitor.event` messages (at least the current `call.status`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+
+from calls.call_data import can_see_numbers, mask_message
+from calls.dashboard_access import is_staff
+from calls.events import WALLBOARD_GROUP, call_group, control_group, snapshot_request
+from calls.monitoring import call_snapshot, wallboard_snapshot
+from calls.supervisor import ACTIONS, ActionRefused, send_action
+
+FORBIDDEN_CLOSE_CODE = 4403
+CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 
 
-class MonitorConsumer(AsyncWebsocketConsumer):
-    """Supervisor monitor socket. Not built yet: every connection is refused."""
+class MonitorConsumer(AsyncJsonWebsocketConsumer):
+    """A supervisor's socket: one subscription at a time, a snapshot, then live events."""
 
     async def connect(self):
-        """Refuse until live monitoring is built."""
-        await self.close(code=NOT_READY_CLOSE_CODE)
+        """Accept staff; accept-then-close others with 4403 so browsers see the reason."""
+        await self.accept()
+        self.user = self.scope.get("user")
+        if not is_staff(self.user):
+            await self.close(code=FORBIDDEN_CLOSE_CODE)
+            return
+        self.reveal = can_see_numbers(self.user)
+        self.subscribed: list[str] = []
+
+    async def disconnect(self, code):
+        """Leave the subscribed groups."""
+        await self.leave()
+
+    async def receive_json(self, content, **kwargs):
+        """Route a client message to subscribe or to a supervisor action."""
+        action = content.get("action") if isinstance(content, dict) else None
+        if action == "subscribe":
+            await self.subscribe(content.get("target"), str(content.get("call_sid") or ""))
+        elif action in ACTIONS:
+            await self.act(action, str(content.get("call_sid") or ""), content.get("text") or "")
+        else:
+            await self.send_error("unknown_action")
+
+    async def subscribe(self, target: str, call_sid: str):
+        """Switch to the wallboard or one call: join its group, then send its snapshot."""
+        if target == "wallboard":
+            await self.join(WALLBOARD_GROUP)
+            snapshot = await database_sync_to_async(wallboard_snapshot)(self.reveal)
+            await self.send_json(snapshot)
+            await self.request_live_state([row["call_sid"] for row in snapshot["calls"]])
+        elif target == "call" and CALL_SID.match(call_sid):
+            await self.join(call_group(call_sid))
+            snapshot = await database_sync_to_async(call_snapshot)(call_sid, self.reveal)
+            if snapshot is None:
+                await self.leave()
+                await self.send_error("no_such_call", call_sid)
+                return
+            await self.send_json(snapshot)
+            if snapshot["live"]:
+                await self.request_live_state([call_sid])
+        else:
+            await self.send_error("bad_subscription")
+
+    async def act(self, action: str, call_sid: str, text: str):
+        """Send a supervisor action to the process holding the call and confirm or refuse it."""
+        if not CALL_SID.match(call_sid):
+            await self.send_error("no_such_call", call_sid)
+            return
+        try:
+            await send_action(self.user, call_sid, action, str(text))
+        except ActionRefused as refused:
+            await self.send_error(refused.code, call_sid, action)
+            return
+        await self.send_json({"type": "action.sent", "action": action, "call_sid": call_sid})
+
+    async def dispatch(self, message):
+        """Relay live events without Channels' per-message DB-connection hop: they use no DB."""
+        if message["type"] == "monitor.event":
+            await self.monitor_event(message)
+        else:
+            await super().dispatch(message)
+
+    async def monitor_event(self, message):
+        """Forward one live event, with the caller's number masked for this viewer."""
+        await self.send_json(mask_message(message["event"], self.reveal))
+
+    async def join(self, group: str):
+        """Make this group the only subscription."""
+        await self.leave()
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.subscribed = [group]
+
+    async def leave(self):
+        """Drop every subscription."""
+        for group in getattr(self, "subscribed", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.subscribed = []
+
+    async def request_live_state(self, call_sids: list[str]):
+        """Ask the processes holding these calls to send their live state to this socket."""
+        layer = get_channel_layer()
+        for call_sid in call_sids:
+            await layer.group_send(control_group(call_sid), snapshot_request(self.channel_name))
+
+    async def send_error(self, code: str, call_sid: str = "", action: str = ""):
+        """Tell the browser why a request was refused."""
+        error = {"type": "error", "code": code, "call_sid": call_sid, "action": action}
+        await self.send_json(error)

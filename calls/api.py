@@ -1,0 +1,41 @@
+"""The JSON API for integrations: GET /api/calls/ and GET /api/calls/<CallSid>/."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from calls.call_data import can_see_numbers, detail_data, summary_data
+from calls.call_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
+from calls.dashboard_access import api_staff_required
+from calls.monitoring import find_call
+
+
+@require_GET
+@api_staff_required
+def calls_list(request):
+    """Calls matching the history filters, newest first, one keyset page at a time."""
+    form = CallFilterForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": "invalid_filters", "fields": form.errors}, status=400)
+    filters = form.cleaned_data
+    page = page_of(filter_calls(filters), filters["cursor"], filters["limit"] or PAGE_SIZE)
+    reveal = can_see_numbers(request.api_user)
+    return JsonResponse(
+        {
+            "results": [summary_data(call, reveal) for call in page.calls],
+            "next_cursor": page.next_cursor,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+@api_staff_required
+def call_detail(request, call_sid: str):
+    """One call with its utterances, events and metrics."""
+    call = find_call(call_sid)
+    if call is None:
+        return JsonResponse({"error": "not_found"}, status=404)
+    data = detail_data(call, can_see_numbers(request.api_user))
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,13 @@
+"""Routes of the supervisors' dashboard and the calls JSON API."""
+
+from django.urls import path
+
+from calls import api, dashboard_views
+
+urlpatterns = [
+    path("dashboard/", dashboard_views.wallboard, name="dashboard-wallboard"),
+    path("dashboard/calls/", dashboard_views.history, name="dashboard-history"),
+    path("dashboard/calls/<str:call_sid>/", dashboard_views.call_page, name="dashboard-call"),
+    path("api/calls/", api.calls_list, name="api-calls"),
+    path("api/calls/<str:call_sid>/", api.call_detail, name="api-call"),
+]

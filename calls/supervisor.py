@@ -1,0 +1,67 @@
+"""Supervisor actions on a live call: check the right, record who did it, reach the call's holder.
+
+The `CallEvent` naming the supervisor is written when the action is sent (after its commit), so
+the log shows the request even if the process holding the call has died; the holder records
+what it then did (the end reason, the coach message it injected).
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from calls.events import control_group, control_message
+from calls.models import Call, CallEvent
+
+ACTIONS = ("hangup", "transfer", "coach")
+CONTROL_PERMISSION = "calls.control_call"
+MAX_COACH_CHARS = 2000
+
+
+class ActionRefused(Exception):
+    """A supervisor action that cannot be sent; `code` is what the browser is told."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def can_control(user) -> bool:
+    """Whether this user may hang up, transfer and coach live calls."""
+    return bool(user.is_active and user.is_staff and user.has_perm(CONTROL_PERMISSION))
+
+
+def clean_action(action: str, text: str) -> str:
+    """The action's text after validation; raises ActionRefused for a bad action or text."""
+    if action not in ACTIONS:
+        raise ActionRefused("unknown_action")
+    text = (text or "").strip()
+    if action == "coach" and not text:
+        raise ActionRefused("empty_text")
+    if len(text) > MAX_COACH_CHARS:
+        raise ActionRefused("text_too_long")
+    return text if action == "coach" else ""
+
+
+def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
+    """Check the right and that the call is live, then log the action as a CallEvent."""
+    if not can_control(user):
+        raise ActionRefused("forbidden")
+    call = Call.objects.filter(call_sid=call_sid).only("id", "status").first()
+    if call is None:
+        raise ActionRefused("no_such_call")
+    if not call.is_live:
+        raise ActionRefused("call_ended")
+    data = {"action": action, "actor_name": user.get_username()}
+    if text:
+        data["text"] = text
+    return CallEvent.objects.create(call=call, kind=f"supervisor_{action}", data=data, actor=user)
+
+
+async def send_action(user, call_sid: str, action: str, text: str = "") -> CallEvent:
+    """Validate, record and send one action to whichever process holds the call."""
+    text = clean_action(action, text)
+    event = await database_sync_to_async(record_action)(user, call_sid, action, text)
+    message = control_message(action, actor_id=user.pk, actor_name=user.get_username(), text=text)
+    await get_channel_layer().group_send(control_group(call_sid), message)
+    return event

@@ -1,0 +1,126 @@
+/** One live call: transcript, timeline, metrics and supervisor actions over the monitor socket. */
+
+import { el, formatDuration, formatMs, readLabels, secondsSince } from "./format.js";
+import { MonitorSocket, SeqTracker, showConnection } from "./monitor_socket.js";
+import { Transcript } from "./transcript.js";
+
+const script = document.querySelector("script[data-call-sid]");
+const callSid = script.dataset.callSid;
+const labels = readLabels();
+const transcript = new Transcript(document.getElementById("transcript"), labels);
+const timeline = document.getElementById("timeline");
+const badge = document.getElementById("call-state");
+const duration = document.getElementById("call-duration");
+const actionStatus = document.getElementById("action-status");
+const seqs = new SeqTracker();
+let ended = false;
+let finalLoaded = false;
+
+const socket = new MonitorSocket(
+  script.dataset.socket,
+  { target: "call", call_sid: callSid },
+  { onMessage: handle, onStatus: (status) => showConnection(status, labels) },
+);
+
+/** Route one server message. */
+function handle(message) {
+  if (message.type === "snapshot") return loadSnapshot(message);
+  if (message.type === "action.sent") return say(labels.sent[message.action]);
+  if (message.type === "error") return say(labels.errors[message.code] || message.code, true);
+  if (message.call_sid !== callSid) return;
+  const order = seqs.check(callSid, message.seq);
+  if (order === "stale") return;
+  if (order === "gap") socket.requestResync();
+  if (message.type === "call.status") showStatus(message);
+  else if (message.type === "call.transcript") transcript.delta(message);
+  else if (message.type === "call.utterance") transcript.final(message);
+  else if (message.type === "call.event") addTimeline(message);
+  else if (message.type === "call.metrics") transcript.metrics(message);
+}
+
+function loadSnapshot(snapshot) {
+  if (snapshot.target !== "call") return;
+  seqs.reset();
+  transcript.load(snapshot.utterances);
+  timeline.replaceChildren();
+  snapshot.events.forEach(addTimeline);
+  showStatus(snapshot.call);
+  if (!snapshot.live) {
+    finalLoaded = true;
+    markEnded(snapshot.call);
+  }
+}
+
+function showStatus(status) {
+  const live = status.status === "ringing" || status.status === "in_progress";
+  if (!live || status.state === "ended") {
+    markEnded(status);
+    return;
+  }
+  badge.textContent = labels.states[status.state] || status.state;
+  badge.dataset.state = status.state;
+  document.getElementById("metric-interruptions").textContent = status.interruptions;
+  document.getElementById("metric-latency").textContent = formatMs(status.last_latency_ms);
+}
+
+function markEnded(status) {
+  ended = true;
+  badge.textContent = labels.states.ended;
+  badge.dataset.state = "ended";
+  badge.classList.remove("live");
+  if (status.end_reason) {
+    document.getElementById("end-reason").textContent =
+      labels.end_reasons[status.end_reason] || status.end_reason;
+  }
+  document.querySelectorAll("#actions button, #actions input").forEach((c) => {
+    c.disabled = true;
+  });
+  if (actionStatus && !actionStatus.textContent) say(labels.call_ended);
+  if (!finalLoaded) {
+    finalLoaded = true;
+    socket.requestResync(1500); // the stored record is complete shortly after the end
+  }
+}
+
+function addTimeline(event) {
+  const item = el("li");
+  item.append(
+    el("span", "offset", event.offset_ms === null || event.offset_ms === undefined ? "" : `${event.offset_ms} ms`),
+    el("span", "kind", event.kind),
+  );
+  const actor = event.actor || event.data?.actor_name;
+  if (actor) item.append(el("span", "actor", actor));
+  if (event.data && Object.keys(event.data).length) {
+    item.append(el("code", "", JSON.stringify(event.data)));
+  }
+  timeline.append(item);
+}
+
+function say(text, isError = false) {
+  if (!actionStatus) return;
+  actionStatus.textContent = text || "";
+  actionStatus.classList.toggle("error", isError);
+}
+
+function act(action, text = "") {
+  if (action === "hangup" && !window.confirm(labels.confirm_hangup)) return;
+  if (action === "transfer" && !window.confirm(labels.confirm_transfer)) return;
+  if (!socket.send({ action, call_sid: callSid, text })) say(labels.reconnecting, true);
+}
+
+document.querySelectorAll("#actions button[data-action]").forEach((button) => {
+  if (button.dataset.action === "coach") return;
+  button.addEventListener("click", () => act(button.dataset.action));
+});
+document.getElementById("coach-form")?.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = event.target.elements.text;
+  if (!input.value.trim()) return say(labels.errors.empty_text, true);
+  act("coach", input.value);
+  input.value = "";
+});
+
+setInterval(() => {
+  if (!ended) duration.textContent = formatDuration(secondsSince(duration.dataset.started));
+}, 1000);
+socket.start();
