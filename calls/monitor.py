@@ -10,9 +10,10 @@ Server → client:
     then the events of calls.events (`call.status`, `call.transcript`, ...), each with `seq`;
     {"type": "action.sent", "action": …, "call_sid": …} or {"type": "error", "code": …}.
 
-After the database snapshot the consumer asks each live call's holder for its live state
-(`call.snapshot.request` to `control.call.<sid>`); the holder answers on this socket's channel
-with ordinary `monitor.event` messages (at least the current `call.status`).
+The snapshot comes from the database; live state self-heals because status events are full
+snapshots and transcript deltas carry the text so far. The socket does not send
+`call.snapshot.request` to a call's holder: MediaStreamConsumer has no handler for it, and an
+unhandled message type would raise inside the consumer that carries the call's audio.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ import re
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
 
 from calls.call_data import can_see_numbers, mask_message
 from calls.dashboard_access import is_staff
-from calls.events import WALLBOARD_GROUP, call_group, control_group, snapshot_request
+from calls.events import WALLBOARD_GROUP, call_group
 from calls.monitoring import call_snapshot, wallboard_snapshot
 from calls.supervisor import ACTIONS, ActionRefused, send_action
 
@@ -66,7 +66,6 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
             await self.join(WALLBOARD_GROUP)
             snapshot = await database_sync_to_async(wallboard_snapshot)(self.reveal)
             await self.send_json(snapshot)
-            await self.request_live_state([row["call_sid"] for row in snapshot["calls"]])
         elif target == "call" and CALL_SID.match(call_sid):
             await self.join(call_group(call_sid))
             snapshot = await database_sync_to_async(call_snapshot)(call_sid, self.reveal)
@@ -75,8 +74,6 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_error("no_such_call", call_sid)
                 return
             await self.send_json(snapshot)
-            if snapshot["live"]:
-                await self.request_live_state([call_sid])
         else:
             await self.send_error("bad_subscription")
 
@@ -114,12 +111,6 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "subscribed", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.subscribed = []
-
-    async def request_live_state(self, call_sids: list[str]):
-        """Ask the processes holding these calls to send their live state to this socket."""
-        layer = get_channel_layer()
-        for call_sid in call_sids:
-            await layer.group_send(control_group(call_sid), snapshot_request(self.channel_name))
 
     async def send_error(self, code: str, call_sid: str = "", action: str = ""):
         """Tell the browser why a request was refused."""

@@ -107,21 +107,15 @@ async def test_a_call_page_gets_the_stored_transcript_then_every_live_event(make
     await socket.disconnect()
 
 
-async def test_the_holder_of_a_live_call_is_asked_for_its_state_and_its_answer_arrives(
-    make_call, staff_user
-):
+async def test_subscribing_never_sends_the_holder_a_message_it_cannot_handle(make_call, staff_user):
     call = await sync_to_async(make_call)()
     async with FakeHolder(call.call_sid) as holder:
         socket = await open_monitor(staff_user)
+        await subscribe(socket, "wallboard")
         await subscribe(socket, "call", call.call_sid)
-        request = await holder.receive()
-        assert request["type"] == "call.snapshot.request"
-        live = CallStatusEvent(call.call_sid, 42, state=CallState.AGENT_SPEAKING)
-        await holder.layer.send(
-            request["reply_channel"], {"type": "monitor.event", "event": live.as_message()}
-        )
-        answer = await socket.receive_json_from(timeout=TIMEOUT)
-        assert (answer["seq"], answer["state"]) == (42, CallState.AGENT_SPEAKING)
+        marker = {"type": "call.control", "action": "marker"}
+        await holder.layer.group_send(f"control.call.{call.call_sid}", marker)
+        assert await holder.receive() == marker
     await socket.disconnect()
 
 
