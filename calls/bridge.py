@@ -208,7 +208,11 @@ class CallBridge:
                 self.inbound.convert(base64.b64decode(payload_b64))
             ).decode()
         if self.ready:
-            await self.socket.send(rt.audio_append(payload_b64))
+            try:
+                await self.socket.send(rt.audio_append(payload_b64))
+            except ConnectionClosed:
+                self.ready = False  # the reader ends or restores the session
+                self.pending_audio.append(payload_b64)
         else:
             self.pending_audio.append(payload_b64)
 

@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from calls.models import Call, Utterance
 from calls.simulator.caller_audio import SpeechSignal
 from prompts.models import VadSettings
+from tests.calls.waiting import delivered, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,7 +94,8 @@ async def test_the_session_update_matches_the_stored_settings(
 async def test_a_conversation_is_logged_with_caller_and_agent_lines(fake_ai, make_caller, drained):
     call = await make_caller().dial()
     session = await fake_ai.next_session()
-    await call.wait_for(lambda c: c.heard_ms > 0 and c.buffered_ms == 0, timeout=10)
+    await eventually(lambda: delivered(call, session))
+    await call.wait_for(lambda c: c.buffered_ms == 0, timeout=10)
     await call.send_speech(800)
     await call.wait_for(
         lambda c: responses_done(session) >= 2 and c.buffered_ms == 0 and c.heard_ms > 0,
