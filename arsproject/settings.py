@@ -157,17 +157,23 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"call_sid": {"()": "calls.log_context.CallSidFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(call_sid)s] %(name)s: %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["call_sid"],
+        },
         **(
             {
                 "file": {
                     "class": "logging.handlers.WatchedFileHandler",
                     "filename": LOG_FILE,
                     "formatter": "plain",
+                    "filters": ["call_sid"],
                 }
             }
             if LOG_FILE

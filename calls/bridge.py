@@ -13,9 +13,11 @@ import base64
 import itertools
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from websockets.exceptions import ConnectionClosed
 
@@ -69,6 +71,8 @@ def decoded_length(b64: str) -> int:
 class CallBridge:
     """Bridges one Twilio media stream to one OpenAI Realtime session."""
 
+    live: ClassVar[weakref.WeakSet[CallBridge]] = weakref.WeakSet()  # for /metrics
+
     def __init__(
         self,
         settings: BridgeSettings,
@@ -114,6 +118,10 @@ class CallBridge:
         self.state = CallState.CONNECTING
         self.barge_in_reaction_s: list[float] = []
         self.bad_frames: dict[str, int] = {}
+        self.frames_in = 0
+        self.frames_out = 0
+        self.reconnects = 0
+        CallBridge.live.add(self)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -203,6 +211,7 @@ class CallBridge:
 
     async def on_caller_audio(self, payload_b64: str) -> None:
         """Hot path: pass a 20 ms caller frame to OpenAI (kept while the session is not ready)."""
+        self.frames_in += 1
         if self.pcm_mode:
             payload_b64 = base64.b64encode(
                 self.inbound.convert(base64.b64decode(payload_b64))
@@ -371,6 +380,7 @@ class CallBridge:
             payload, sent_bytes = event.delta, decoded_length(event.delta)
             self.tracker.audio_generated(item_id, sent_bytes)
         mark = self.tracker.audio_sent(item_id, sent_bytes)
+        self.frames_out += 1
         await self.send_to_twilio(build_media(self.stream_sid, payload))
         await self.send_to_twilio(build_mark(self.stream_sid, mark))
         if "first_audio_to_twilio_ms" not in turn.metrics and "t0" in turn.metrics:

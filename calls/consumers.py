@@ -12,6 +12,7 @@ from calls import services
 from calls.bridge import BridgeSettings, CallBridge
 from calls.call_log import CallLog
 from calls.events import control_group
+from calls.log_context import current_call_sid
 from calls.protocol.twilio import (
     Dtmf,
     InvalidTwilioMessage,
@@ -121,6 +122,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.refuse(str(error))
             return
         self.stream_sid = start.stream_sid
+        current_call_sid.set(claimed.call_sid)  # every later log line of this call names it
         self.call_log = CallLog(claimed)
         await self.join_control_group(claimed.call_sid)
         await self.bridge.begin(start.stream_sid, claimed.config, self.call_log)
