@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 PENDING_AUDIO_FRAMES = 500  # 10 s of 20 ms frames kept while the AI session is not ready
 PARTIAL_TEXT_INTERVAL_S = 0.15  # throttle for partial transcripts sent to supervisors
+HISTORY_TURNS = 20  # recent utterances replayed into a new session after a reconnect
 GOODBYE_INSTRUCTIONS = "고객님께 짧고 정중하게 작별 인사를 해 주세요."
 
 
@@ -118,6 +119,12 @@ class CallBridge:
         self.state = CallState.CONNECTING
         self.barge_in_reaction_s: list[float] = []
         self.bad_frames: dict[str, int] = {}
+        self.connected_ok = False
+        self.restoring = False
+        self.response_owed = False
+        self.dropped_at = 0.0
+        self.stale_items: set[str] = set()
+        self.history: deque[tuple[str, str]] = deque(maxlen=HISTORY_TURNS)
         self.frames_in = 0
         self.frames_out = 0
         self.reconnects = 0
@@ -135,7 +142,7 @@ class CallBridge:
         self.started_at = time.monotonic()
         self.set_state(CallState.CONNECTING)
         await self.connected.wait()
-        if self.connect_error:
+        if not self.connected_ok:
             await self.end("ai_unavailable", {"error": self.connect_error})
             return
         self.session = rt.build_session(config, self.settings.audio_format)
@@ -143,32 +150,92 @@ class CallBridge:
         await self.send_to_ai(rt.session_update(self.session, self.session_event_id))
 
     async def run_realtime(self) -> None:
-        """Connect (with retries), then read OpenAI's events until the socket closes."""
-        attempts = self.settings.max_retry_count + 1
+        """Keep one Realtime session for the call: connect, read, reconnect when it drops.
+
+        Reconnect policy: up to MAX_RETRY_COUNT attempts, the first at once and then with
+        doubling backoff (0.25 s ... 2 s), so a dropped socket usually costs the caller only
+        the reconnect round trip. Caller audio that arrives meanwhile is kept (bounded) and sent
+        once the new session runs our config; the conversation so far is restored as items.
+        When every attempt fails the call ends with ai_unavailable (apology, then transfer).
+        """
+        self.connected_ok = await self.connect_with_retries(self.settings.max_retry_count + 1)
+        self.connected.set()
+        if not self.connected_ok:
+            return  # begin() ends the call once it knows which call this is
+        while True:
+            await self.read_session()
+            if self.ending or self.closed:
+                return
+            self.dropped_at = time.monotonic()
+            logger.warning("OpenAI session dropped (close %s); reconnecting", self.close_code())
+            self.forget_session()
+            if not await self.connect_with_retries(max(1, self.settings.max_retry_count)):
+                await self.end(
+                    "ai_unavailable", {"error": f"reconnect failed: {self.connect_error}"}
+                )
+                return
+            self.reconnects += 1
+            await self.restore_session()
+
+    async def connect_with_retries(self, attempts: int) -> bool:
+        """Open a Realtime socket, retrying with backoff; False when every attempt failed."""
         for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(min(0.25 * 2 ** (attempt - 1), 2.0))
             try:
                 self.socket = await connect(self.settings.endpoint)
-                break
+                self.connect_error = ""
+                return True
             except RealtimeUnavailable as error:
                 self.connect_error = str(error)
                 logger.warning(
                     "OpenAI connect attempt %d/%d failed: %s", attempt + 1, attempts, error
                 )
-                if attempt + 1 < attempts:
-                    await asyncio.sleep(min(0.25 * 2**attempt, 2.0))
-        else:
-            self.connected.set()
-            return
-        self.connect_error = ""
-        self.connected.set()
+        return False
+
+    async def read_session(self) -> None:
+        """Handle OpenAI's events until the socket closes, whoever closed it."""
         try:
             async for message in self.socket:
                 await self.handle_ai_message(message)
         except ConnectionClosed:
             pass
-        if not self.ending and not self.closed:
-            logger.error("OpenAI closed the session mid-call (%s)", self.socket.close_code)
-            await self.end("ai_unavailable", {"error": f"closed {self.socket.close_code}"})
+
+    def close_code(self) -> int | None:
+        """How the last Realtime socket closed."""
+        return getattr(self.socket, "close_code", None)
+
+    def forget_session(self) -> None:
+        """The old session is gone: its items can no longer be truncated, its response is lost."""
+        self.ready = False
+        self.stale_items.update(self.tracker.items)
+        self.response_owed = bool(self.active_response) or self.speech_stopped_at is not None
+        self.active_response = ""
+        for turn in list(self.turns.values()):
+            self.finish_turn(turn)
+
+    async def restore_session(self) -> None:
+        """Configure the new session like the old one; history follows on session.updated."""
+        if self.config is None:
+            return  # the stream has not started yet: begin() configures the session
+        self.restoring = True
+        self.session_event_id = self.next_id("session")
+        await self.send_to_ai(rt.session_update(self.session, self.session_event_id))
+
+    async def replay_history(self) -> None:
+        """Give the new session the conversation so far, then the audio kept during the gap."""
+        for role, text in self.history:
+            await self.send_to_ai(rt.history_item(role, text, self.next_id("history")))
+        gap_ms = self.ms_since(self.dropped_at)
+        self.record_event(
+            "reconnect",
+            {
+                "attempt": self.reconnects,
+                "gap_ms": gap_ms,
+                "buffered_frames": len(self.pending_audio),
+            },
+        )
+        logger.info("OpenAI session restored after %d ms", gap_ms)
 
     async def end(self, reason: str, data: dict | None = None) -> None:
         """Our side ends the call: store the reason first, then close Twilio's socket."""
@@ -304,9 +371,15 @@ class CallBridge:
         if actual != wanted:
             await self.end("ai_unavailable", {"error": f"session format {actual}, not {wanted}"})
             return
+        if self.restoring:
+            self.restoring = False
+            await self.replay_history()
         self.ready = True
         while self.pending_audio:
             await self.socket.send(rt.audio_append(self.pending_audio.popleft()))
+        if self.response_owed:
+            self.response_owed = False
+            await self.request_response()
         if not self.greeted:
             self.greeted = True
             self.set_state(CallState.IDLE)
@@ -341,7 +414,7 @@ class CallBridge:
         await self.send_to_twilio(build_clear(self.stream_sid))
         self.barge_in_reaction_s.append(time.monotonic() - started)
         self.suppressed.add(cut.item_id)
-        if cut.generated_ms > 0:
+        if cut.generated_ms > 0 and cut.item_id not in self.stale_items:
             await self.send_to_ai(rt.truncate(cut.item_id, cut.audio_end_ms, self.next_id("trunc")))
         self.counters.interruptions += 1
         turn = self.turns.get(cut.item_id)
@@ -416,6 +489,8 @@ class CallBridge:
     async def on_caller_transcript_done(self, event: rt.CallerTranscriptDone) -> None:
         """A finished caller turn."""
         self.caller_partial.pop(event.item_id, None)
+        if event.transcript.strip():
+            self.history.append(("user", event.transcript.strip()))
         if self.observer and event.transcript.strip():
             self.observer.utterance(
                 UtteranceRecord(
@@ -530,6 +605,8 @@ class CallBridge:
         if turn.interrupted:
             share = min(1.0, played / generated) if generated else 0.0
             heard = turn.text[: round(len(turn.text) * share)]
+        if heard.strip():
+            self.history.append(("assistant", heard.strip()))
         metrics = {k: v for k, v in turn.metrics.items() if k != "t0"}
         if self.observer is None:
             return

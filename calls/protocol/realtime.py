@@ -148,6 +148,18 @@ def text_item(role: str, text: str, event_id: str) -> str:
     )
 
 
+def history_item(role: str, text: str, event_id: str) -> str:
+    """A past turn replayed into a new session: user input_text or assistant output_text."""
+    part = "output_text" if role == "assistant" else "input_text"
+    return dumps(
+        {
+            "type": "conversation.item.create",
+            "event_id": event_id,
+            "item": {"type": "message", "role": role, "content": [{"type": part, "text": text}]},
+        }
+    )
+
+
 def function_output(call_id: str, output: dict, event_id: str) -> str:
     """conversation.item.create answering a function call."""
     return dumps(
