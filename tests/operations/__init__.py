@@ -1,0 +1,1 @@
+"""Operations: metrics, error reporting, logs, deployment files and fuzzing."""
