@@ -164,6 +164,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",  # stdout by default; the supervisor collects it
             "formatter": "plain",
             "filters": ["call_sid"],
         },
@@ -183,3 +184,12 @@ LOGGING = {
     "root": {"handlers": ["file"] if LOG_FILE else ["console"], "level": LOG_LEVEL},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+if SENTRY_DSN:
+    from arsproject.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        ENVIRONMENT,
+        secrets=(TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SECRET, OPENAI_API_KEY, SECRET_KEY),
+    )

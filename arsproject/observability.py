@@ -1,0 +1,92 @@
+"""Error reporting to Sentry, with every secret and phone number scrubbed before it leaves.
+
+Called from settings when SENTRY_DSN is set. Sentry's own scrubber knows generic names
+("password", "token"); ours also knows this service's secrets by value (the Twilio auth token,
+the OpenAI key, ...), so a secret that ends up in a message, a local variable's repr or a log
+breadcrumb is replaced too, and it drops the callers' phone numbers from webhook bodies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import sentry_sdk
+from django.core.exceptions import ImproperlyConfigured
+from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.utils import BadDsn
+
+FILTERED = "[Filtered]"
+MIN_SECRET_LENGTH = 6  # shorter values would blank out ordinary words
+SECRET_KEY_PARTS = re.compile(
+    r"token|secret|passw|api_?key|auth|signature|cookie|session|csrf|dsn|credential|"
+    r"database_url|redis_url",
+    re.IGNORECASE,
+)
+# Twilio's webhook form fields and our own names that hold a caller's or callee's number.
+PHONE_KEYS = {"from", "to", "caller", "called", "forwardedfrom", "from_number", "to_number"}
+SECRET_PATTERNS = (
+    re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),  # OpenAI keys
+    re.compile(r"(?i)\bbearer\s+[^\s'\",]+"),
+    re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),  # user:password@ in URLs
+    re.compile(r"(?i)(?<=call_token)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
+)
+
+
+class Scrubber:
+    """A Sentry before_send hook: replaces secrets by key, by value and by shape."""
+
+    def __init__(self, secrets: Iterable[str]):
+        self.secrets = sorted(
+            {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
+        )
+
+    def __call__(self, event: dict, hint: dict | None = None) -> dict:
+        """Return the event with nothing secret left in it."""
+        return self.clean(event)
+
+    def clean(self, value):
+        """Scrub one value of the event, recursively."""
+        if isinstance(value, dict):
+            return {key: self.clean_item(key, item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.clean(item) for item in value]
+        if isinstance(value, str):
+            return self.clean_text(value)
+        return value
+
+    def clean_item(self, key, value):
+        """A value under a key: dropped whole when the key names a secret or a phone number."""
+        name = str(key)
+        if SECRET_KEY_PARTS.search(name) or name.lower() in PHONE_KEYS:
+            return FILTERED if value not in (None, "", [], {}) else value
+        return self.clean(value)
+
+    def clean_text(self, text: str) -> str:
+        """Replace known secret values and secret-shaped substrings in free text."""
+        for secret in self.secrets:
+            text = text.replace(secret, FILTERED)
+        for pattern in SECRET_PATTERNS:
+            if pattern.groups:
+                text = pattern.sub(lambda m: m.group(1) + FILTERED, text)
+            else:
+                text = pattern.sub(FILTERED, text)
+        return text
+
+
+def init_sentry(dsn: str, environment: str, secrets: Iterable[str], transport=None) -> None:
+    """Start reporting errors to Sentry (no personal data, secrets scrubbed)."""
+    try:
+        sentry_sdk.init(
+            dsn=dsn,
+            environment=environment,
+            integrations=[DjangoIntegration()],
+            send_default_pii=False,
+            before_send=Scrubber(secrets),
+            transport=transport,
+        )
+    except BadDsn:  # the message may quote the DSN, which holds a key: never echo it
+        raise ImproperlyConfigured(
+            "환경 변수 SENTRY_DSN 설정 오류 / invalid SENTRY_DSN: "
+            "expected https://<key>@<host>/<project>"
+        ) from None
