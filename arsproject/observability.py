@@ -9,6 +9,7 @@ breadcrumb is replaced too, and it drops the callers' phone numbers from webhook
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 
 import sentry_sdk
@@ -29,6 +30,7 @@ SECRET_PATTERNS = (
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),  # OpenAI keys
     re.compile(r"(?i)\bbearer\s+[^\s'\",]+"),
     re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),  # user:password@ in URLs
+    re.compile(r"\+[1-9][0-9]{7,14}\b"),  # E.164 phone numbers
     re.compile(r"(?i)(?<=call_token)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
 )
 
@@ -77,14 +79,18 @@ class Scrubber:
 def init_sentry(dsn: str, environment: str, secrets: Iterable[str], transport=None) -> None:
     """Start reporting errors to Sentry (no personal data, secrets scrubbed)."""
     try:
-        sentry_sdk.init(
-            dsn=dsn,
-            environment=environment,
-            integrations=[DjangoIntegration()],
-            send_default_pii=False,
-            before_send=Scrubber(secrets),
-            transport=transport,
-        )
+        with warnings.catch_warnings():
+            # This SDK deprecates send_default_pii for data_collection, whose defaults collect
+            # more; the explicit False is the intent, so only its deprecation notice is silenced.
+            warnings.filterwarnings("ignore", "The send_default_pii option", DeprecationWarning)
+            sentry_sdk.init(
+                dsn=dsn,
+                environment=environment,
+                integrations=[DjangoIntegration()],
+                send_default_pii=False,
+                before_send=Scrubber(secrets),
+                transport=transport,
+            )
     except BadDsn:  # the message may quote the DSN, which holds a key: never echo it
         raise ImproperlyConfigured(
             "환경 변수 SENTRY_DSN 설정 오류 / invalid SENTRY_DSN: "
