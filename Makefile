@@ -24,7 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(VENV)/bin/daphne -b 0.0.0.0 -p $(PORT) arsproject.asgi:application
+	$(PY) manage.py serve --host 0.0.0.0 --port $(PORT)
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

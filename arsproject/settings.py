@@ -118,6 +118,14 @@ ASGI_APPLICATION = "arsproject.asgi.application"
 
 DATABASES = {"default": env.database("DATABASE_URL", BASE_DIR / "db.sqlite3")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Calls write from several threads at once: take the write lock up front (no failed lock
+    # upgrades), wait for it instead of failing, and let readers work beside the writer (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.redis("REDIS_URL")

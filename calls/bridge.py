@@ -98,6 +98,7 @@ class CallBridge:
         self.pending_audio: deque[str] = deque(maxlen=PENDING_AUDIO_FRAMES)
         self.tasks: set[asyncio.Task] = set()
         self.connected = asyncio.Event()
+        self.finished = asyncio.Event()  # set when teardown is complete
         self.connect_error: str = ""
         self.started_at = time.monotonic()
         self.ids = itertools.count(1)
@@ -266,6 +267,7 @@ class CallBridge:
         self.set_state(CallState.ENDED)
         if self.observer is not None:
             await self.observer.finalize(self.end_reason, self.counters, self.session)
+        self.finished.set()
 
     def spawn(self, coroutine, name: str) -> asyncio.Task:
         """Start a task the bridge owns and cancels at teardown."""

@@ -8,6 +8,8 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import JsonResponse
 
+from calls import shutdown
+
 CHECK_TIMEOUT_SECONDS = 2.0
 
 
@@ -48,5 +50,7 @@ async def healthz(request):
         "database": {"ok": database_error is None, "error": database_error},
         "channel_layer": {"ok": layer_error is None, "error": layer_error},
     }
-    healthy = database_error is None and layer_error is None
-    return JsonResponse({"ok": healthy, **parts}, status=200 if healthy else 503)
+    draining = shutdown.state.draining
+    healthy = database_error is None and layer_error is None and not draining
+    body = {"ok": healthy, "draining": draining, **parts}
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from calls import services
+from calls import services, shutdown
 from calls.models import EndReason
 from calls.twilio_signature import TwilioNotConfigured, public_url, signature_is_valid
 from prompts.services import NoProfileConfigured
@@ -70,6 +70,9 @@ def voice(request):
     params = request.POST
     if not params.get("CallSid"):
         return HttpResponse("CallSid is required.", status=400)
+    if shutdown.state.draining:
+        logger.warning("call %s refused: this process is shutting down", params["CallSid"])
+        return HttpResponse("Shutting down; use another server.", status=503)
     try:
         _, token = services.answer_call(params.dict())
     except NoProfileConfigured as error:
