@@ -1,0 +1,358 @@
+"""Latency, CPU and memory the call bridge adds, against a bare websockets relay (prints figures).
+
+Run: `.venv/bin/python bench/bridge_latency.py [--calls 1 50 100] [--window 20]`.
+
+For each N it runs N simulated calls through a fresh daphne (the real bridge) and then through a
+fresh bare relay (bench/relay.py), both in front of the same fake Realtime server (its own
+process, speed 5, 50 ms chunks), driven by the same caller (bench/load.py) in this process:
+
+- in: caller's `media` sent -> `input_audio_buffer.append` arrival at the fake (stamped frames);
+- out: the fake's `response.output_audio.delta` built -> `media` arrival at the caller;
+- clear: the fake's `speech_started` sent -> `clear` arrival at the caller. This is an upper
+  bound (two socket hops included); the bridge's own figure (CallBridge.barge_in_reaction_s)
+  lives inside daphne and is not exposed, so it is not reported;
+- CPU per call-second: the server process's utime+stime over the window / (N x window);
+- memory per call: resident-set growth of the server process with N calls up / N.
+
+Latencies are end to end over loopback, so "added" is the bridge's figure minus the relay's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp
+import numpy as np
+
+from bench import servers
+from bench.load import Behaviour, CallResult, Shared, SimCall, Target, speech_frames
+from bench.stats import fmt, ratio, table
+
+MIB = 1024 * 1024
+
+
+@dataclass
+class Figures:
+    """One configuration's results."""
+
+    kind: str
+    calls: int
+    in_p50: float | None = None
+    in_p99: float | None = None
+    in_count: int = 0
+    out_p50: float | None = None
+    out_p99: float | None = None
+    out_count: int = 0
+    cpu_ms_per_call_s: float | None = None
+    process_core: float | None = None
+    mib_per_call: float | None = None
+    clear_p50: float | None = None
+    clear_p99: float | None = None
+    clears: int = 0
+    failed_calls: int = 0
+    loadgen_core: float | None = None
+    fake_core: float | None = None
+    other_core: float | None = None  # everything else on the machine (other people's work)
+
+
+def percentiles_ms(samples_us) -> tuple[float | None, float | None]:
+    """p50 and p99 in ms of microsecond samples."""
+    if len(samples_us) == 0:
+        return None, None
+    values = np.frombuffer(samples_us, dtype=np.int64) / 1000.0
+    p50, p99 = np.percentile(values, [50, 99])
+    return float(p50), float(p99)
+
+
+def clear_reactions(results: list[CallResult], fake_calls: list[dict], since: float) -> list:
+    """Per clear received after `since`: seconds since the fake's latest speech_started."""
+    started = {call["call_no"]: sorted(call["speech_started"]) for call in fake_calls}
+    reactions = []
+    for result in results:
+        times = started.get(result.call_no, [])
+        for cleared in result.clears:
+            if cleared < since:
+                continue
+            before = [t for t in times if t <= cleared]
+            if before and cleared - before[-1] < 2.0:
+                reactions.append(cleared - before[-1])
+    return reactions
+
+
+class Bench:
+    """Runs every configuration against one fake AI."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="ars-bench-"))
+        self.database_url = f"sqlite:///{self.tmp / 'bench.sqlite3'}"
+        self.fake: servers.ControlledProcess | None = None
+        self.shared = Shared()
+        self.next_call_no = 1
+        self.speech = speech_frames(seed=7)
+
+    @property
+    def realtime_url(self) -> str:
+        """Where servers reach the fake."""
+        return f"ws://127.0.0.1:{self.fake.port}/v1/realtime"
+
+    async def run(self) -> list[Figures]:
+        """Every N, bridge then relay."""
+        self.fake = await servers.start_fake(
+            speed=self.args.speed, chunk_ms=self.args.chunk_ms, first_audio_delay_ms=300
+        )
+        self.shared.fake = self.fake
+        migrate_env = servers.server_env(self.database_url, 1, self.realtime_url)
+        await asyncio.to_thread(servers.migrate, migrate_env)
+        figures = []
+        async with aiohttp.ClientSession() as http:
+            self.shared.http = http
+            try:
+                for calls in self.args.calls:
+                    for kind in ("bridge", "relay"):
+                        figure = await self.measure(kind, calls)
+                        figures.append(figure)
+                        print(f"  measured {kind} x{calls}", file=sys.stderr, flush=True)
+            finally:
+                await self.fake.close()
+                shutil.rmtree(self.tmp, ignore_errors=True)
+        return figures
+
+    async def start_server(self, kind: str):
+        """A fresh daphne, or a fresh relay; and where calls go."""
+        if kind == "relay":
+            relay = await servers.start_relay(self.realtime_url)
+            return relay, Target(stream_url=f"ws://127.0.0.1:{relay.port}/")
+        port = servers.free_port()
+        env = servers.server_env(self.database_url, port, self.realtime_url)
+        daphne = servers.Daphne(port, env, log_path=self.tmp / f"daphne-{port}.log")
+        await daphne.start()
+        target = Target(
+            stream_url=daphne.stream_url,
+            webhook_url=f"{daphne.base_url}/twilio/voice",
+            public_base_url=daphne.base_url,
+            public_stream_url=daphne.stream_url,
+            auth_token=servers.AUTH_TOKEN,
+            account_sid=servers.ACCOUNT_SID,
+        )
+        return daphne, target
+
+    def new_call(self, target: Target, behaviour: Behaviour) -> SimCall:
+        """A call with a run-unique number (it is stamped into every frame)."""
+        call = SimCall(self.next_call_no, target, behaviour, self.shared, self.speech)
+        self.next_call_no += 1
+        return call
+
+    async def measure(self, kind: str, calls: int) -> Figures:
+        """Warm the server with one call, then N calls; measure a steady window."""
+        server, target = await self.start_server(kind)
+        figures = Figures(kind, calls)
+        try:
+            warm = self.new_call(target, Behaviour(quiet_before_hangup_s=0.2, max_ending_s=1))
+            await warm.run(time.monotonic() + 3.0)
+            base = servers.sample(server.pid)
+            ramp_s = min(3.0, calls * 0.03)
+            window_start = time.monotonic() + ramp_s + self.args.warmup
+            window_end = window_start + self.args.window
+            behaviour = Behaviour(quiet_before_hangup_s=0.5, max_ending_s=3.0)
+            tasks = []
+            for _ in range(calls):
+                await asyncio.sleep(ramp_s / calls)
+                tasks.append(asyncio.create_task(self.new_call(target, behaviour).run(window_end)))
+            await asyncio.sleep(max(0.0, window_start - time.monotonic()))
+            await self.fake.ask("window")
+            self.shared.outbound_us = type(self.shared.outbound_us)("q")
+            self.shared.window_open = True
+            before = self.samples(server.pid)
+            await asyncio.sleep(max(0.0, window_end - time.monotonic()))
+            after = self.samples(server.pid)
+            self.shared.window_open = False
+            inbound = await self.fake.ask("report")
+            fake_calls = (await self.fake.ask("calls", forget=True))["calls"]
+            results = await asyncio.gather(*tasks)
+            self.fill(figures, results, inbound, fake_calls, before, after, base, window_start)
+        finally:
+            if isinstance(server, servers.Daphne):
+                await server.stop()
+            else:
+                await server.close()
+        return figures
+
+    def samples(self, server_pid: int) -> dict:
+        """CPU and memory of the server, the fake and this process."""
+        return {
+            "server": servers.sample(server_pid),
+            "fake": servers.sample(self.fake.pid),
+            "self": servers.sample(os.getpid()),
+            "machine": servers.machine_busy_s(),
+        }
+
+    def fill(self, figures, results, inbound, fake_calls, before, after, base, since) -> None:
+        """Turn raw measurements into the table's figures."""
+        seconds = after["server"].at - before["server"].at
+        calls = figures.calls
+        figures.failed_calls = sum(1 for r in results if r.error or r.closed_by_server)
+        figures.in_p50, figures.in_p99 = inbound.get("p50_ms"), inbound.get("p99_ms")
+        figures.in_count = inbound.get("count", 0)
+        figures.out_p50, figures.out_p99 = percentiles_ms(self.shared.outbound_us)
+        figures.out_count = len(self.shared.outbound_us)
+        cpu = {name: after[name].cpu_s - before[name].cpu_s for name in ("server", "fake", "self")}
+        machine = after["machine"] - before["machine"]
+        figures.cpu_ms_per_call_s = cpu["server"] * 1000 / (calls * seconds)
+        figures.process_core = cpu["server"] / seconds
+        figures.loadgen_core = cpu["self"] / seconds
+        figures.fake_core = cpu["fake"] / seconds
+        figures.other_core = max(0.0, machine - sum(cpu.values())) / seconds
+        figures.mib_per_call = (after["server"].rss_bytes - base.rss_bytes) / MIB / calls
+        reactions = clear_reactions(results, fake_calls, since)
+        figures.clears = len(reactions)
+        if reactions:
+            p50, p99 = np.percentile(np.array(reactions) * 1000, [50, 99])
+            figures.clear_p50, figures.clear_p99 = float(p50), float(p99)
+
+
+def render(figures: list[Figures], args: argparse.Namespace) -> str:
+    """The printed report."""
+    header = [
+        "config",
+        "in p50",
+        "in p99",
+        "out p50",
+        "out p99",
+        "CPU ms/call-s",
+        "%core/call",
+        "MiB/call",
+        "clear p50",
+        "clear p99",
+    ]
+    rows = []
+    by_key = {(f.kind, f.calls): f for f in figures}
+    for calls in args.calls:
+        bridge, relay = by_key.get(("bridge", calls)), by_key.get(("relay", calls))
+        for figure in (bridge, relay):
+            if figure is None:
+                continue
+            rows.append(
+                [
+                    f"{figure.kind} x{calls}",
+                    fmt(figure.in_p50),
+                    fmt(figure.in_p99),
+                    fmt(figure.out_p50),
+                    fmt(figure.out_p99),
+                    fmt(figure.cpu_ms_per_call_s),
+                    fmt(figure.cpu_ms_per_call_s / 10 if figure.cpu_ms_per_call_s else None),
+                    fmt(figure.mib_per_call, 3),
+                    fmt(figure.clear_p50),
+                    fmt(figure.clear_p99),
+                ]
+            )
+        if bridge and relay:
+            rows.append(
+                [
+                    f"  ratio x{calls}",
+                    ratio(bridge.in_p50, relay.in_p50),
+                    ratio(bridge.in_p99, relay.in_p99),
+                    ratio(bridge.out_p50, relay.out_p50),
+                    ratio(bridge.out_p99, relay.out_p99),
+                    ratio(bridge.cpu_ms_per_call_s, relay.cpu_ms_per_call_s),
+                    "",
+                    ratio(bridge.mib_per_call, relay.mib_per_call),
+                    ratio(bridge.clear_p50, relay.clear_p50),
+                    ratio(bridge.clear_p99, relay.clear_p99),
+                ]
+            )
+            rows.append(
+                [
+                    f"  added x{calls}",
+                    diff(bridge.in_p50, relay.in_p50),
+                    diff(bridge.in_p99, relay.in_p99),
+                    diff(bridge.out_p50, relay.out_p50),
+                    diff(bridge.out_p99, relay.out_p99),
+                    diff(bridge.cpu_ms_per_call_s, relay.cpu_ms_per_call_s),
+                    "",
+                    diff(bridge.mib_per_call, relay.mib_per_call, 3),
+                    diff(bridge.clear_p50, relay.clear_p50),
+                    diff(bridge.clear_p99, relay.clear_p99),
+                ]
+            )
+    lines = [
+        f"bridge_latency: {servers.python_env_note()}, {os.cpu_count()} cores, "
+        f"window {args.window:g} s after {args.warmup:g} s warm-up, fake speed {args.speed:g} "
+        f"chunk {args.chunk_ms} ms; latencies in ms (end to end over loopback)",
+        "",
+        table(header, rows),
+        "",
+        "samples and load (cores = CPU seconds per wall second in the window):",
+    ]
+    detail = [
+        [
+            f"{f.kind} x{f.calls}",
+            str(f.in_count),
+            str(f.out_count),
+            str(f.clears),
+            str(f.failed_calls),
+            fmt(f.process_core),
+            fmt(f.fake_core),
+            fmt(f.loadgen_core),
+            fmt(f.other_core),
+        ]
+        for f in figures
+    ]
+    lines.append(
+        table(
+            [
+                "config",
+                "in frames",
+                "out frames",
+                "clears",
+                "failed calls",
+                "server",
+                "fake",
+                "load gen",
+            ],
+            detail,
+        )
+    )
+    return "\n".join(lines)
+
+
+def diff(a: float | None, b: float | None, digits: int = 2) -> str:
+    """a - b with a sign, '-' when either is unknown."""
+    if a is None or b is None:
+        return "-"
+    return f"{a - b:+.{digits}f}"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Flags."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, nargs="+", default=[1, 50, 100])
+    parser.add_argument("--window", type=float, default=20.0, help="seconds measured per config")
+    parser.add_argument("--warmup", type=float, default=4.0, help="seconds before the window")
+    parser.add_argument("--speed", type=float, default=5.0, help="fake AI speed (x real time)")
+    parser.add_argument("--chunk-ms", type=int, default=50, help="fake AI audio chunk")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    """Run and print."""
+    args = parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        figures = asyncio.run(Bench(args).run())
+        print(render(figures, args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""Start and watch the processes a benchmark measures: daphne, the fake AI, the bare relay.
+
+Figures about a process come from /proc: CPU (utime + stime), resident memory, open sockets
+and threads. Each process is started by the benchmark and stopped by its own handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+DAPHNE = ROOT / ".venv" / "bin" / "daphne"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+AUTH_TOKEN = "bench-twilio-auth-token"
+ACCOUNT_SID = "AC" + "be" * 16
+OPENAI_KEY = "sk-bench"  # what bench/fake_ai.py accepts
+STARTUP_TIMEOUT_S = 30.0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class ProcessSample:
+    """One look at a process in /proc."""
+
+    at: float
+    cpu_s: float
+    rss_bytes: int
+    sockets: int
+    threads: int
+
+
+def sample(pid: int) -> ProcessSample:
+    """CPU seconds so far, resident bytes, open sockets and threads of a process."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    cpu_s = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    threads = int(fields[17])
+    with open(f"/proc/{pid}/statm") as statm:
+        rss_bytes = int(statm.read().split()[1]) * PAGE_BYTES
+    sockets = 0
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            sockets += os.readlink(f"/proc/{pid}/fd/{name}").startswith("socket:")
+    return ProcessSample(time.monotonic(), cpu_s, rss_bytes, sockets, threads)
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all processes on the machine have used (every core), from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
+async def wait_for_port(port: int, process: asyncio.subprocess.Process) -> None:
+    """Return once something accepts TCP connections on the port."""
+    async with asyncio.timeout(STARTUP_TIMEOUT_S):
+        while True:
+            if process.returncode is not None:
+                raise RuntimeError(f"process {process.pid} exited with {process.returncode}")
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
+async def stop(process: asyncio.subprocess.Process | None, grace_s: float = 5.0) -> None:
+    """Terminate a process we started, then kill it if it lingers."""
+    if process is None or process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        async with asyncio.timeout(grace_s):
+            await process.wait()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+class ControlledProcess:
+    """A bench helper process speaking JSON lines: the first line names its port."""
+
+    def __init__(self, process: asyncio.subprocess.Process, port: int):
+        self.process = process
+        self.port = port
+        self.ids = itertools.count(1)
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    async def start(cls, module: str, *args: str) -> ControlledProcess:
+        """Run `python -m module args` and wait for its port."""
+        process = await asyncio.create_subprocess_exec(
+            str(PYTHON),
+            "-m",
+            module,
+            *args,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            limit=256 * 1024 * 1024,  # replies with every call of a long soak are one line
+        )
+        async with asyncio.timeout(STARTUP_TIMEOUT_S):
+            line = await process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{module} exited before it listened")
+        return cls(process, json.loads(line)["port"])
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        return self.process.pid
+
+    async def ask(self, cmd: str, **fields) -> dict:
+        """Send one command and return its reply."""
+        async with self.lock:
+            number = next(self.ids)
+            line = json.dumps({"id": number, "cmd": cmd, **fields}) + "\n"
+            self.process.stdin.write(line.encode())
+            await self.process.stdin.drain()
+            async with asyncio.timeout(60):
+                reply = json.loads(await self.process.stdout.readline())
+        if reply.get("id") != number:
+            raise RuntimeError(f"out-of-order reply {reply}")
+        return reply
+
+    async def close(self) -> None:
+        """Close its stdin (it exits) and wait; kill if it does not."""
+        if self.process.returncode is None and self.process.stdin:
+            self.process.stdin.close()
+        await stop(self.process)
+
+
+async def start_fake(
+    speed: float = 5.0, chunk_ms: int = 50, first_audio_delay_ms: int = 300
+) -> ControlledProcess:
+    """The instrumented fake Realtime server (bench/fake_ai.py) in its own process."""
+    return await ControlledProcess.start(
+        "bench.fake_ai",
+        "--speed",
+        str(speed),
+        "--chunk-ms",
+        str(chunk_ms),
+        "--first-audio-delay-ms",
+        str(first_audio_delay_ms),
+    )
+
+
+async def start_relay(realtime_url: str) -> ControlledProcess:
+    """The bare websockets relay (bench/relay.py) in its own process."""
+    return await ControlledProcess.start("bench.relay", "--realtime-url", realtime_url)
+
+
+@dataclass
+class Daphne:
+    """One daphne process serving arsproject.asgi:application."""
+
+    port: int
+    env: dict
+    process: asyncio.subprocess.Process | None = None
+    log_path: Path | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        return self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        """Where to send HTTP requests."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def stream_url(self) -> str:
+        """Where to open the media stream."""
+        return f"ws://127.0.0.1:{self.port}/twilio/stream"
+
+    async def start(self) -> None:
+        """Launch daphne and wait until it accepts connections."""
+        # A short blocking open before the server exists; nothing else runs yet.
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: ASYNC230
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                str(DAPHNE),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "arsproject.asgi:application",
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+            )
+        finally:
+            if self.log_path:
+                log.close()
+        await wait_for_port(self.port, self.process)
+
+    async def stop(self) -> None:
+        """Terminate daphne."""
+        await stop(self.process)
+
+
+def server_env(database_url: str, public_port: int, realtime_url: str, redis_url: str = "") -> dict:
+    """The environment a bench daphne runs with; the public URLs are the first process's."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")
+    }
+    env.update(
+        {
+            "ARS_SKIP_DOTENV": "1",
+            "DJANGO_SETTINGS_MODULE": "arsproject.settings",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "OPENAI_API_KEY": OPENAI_KEY,
+            "APP_PUBLIC_BASE_URL": f"http://127.0.0.1:{public_port}",
+            "TWILIO_STREAM_ENDPOINT": f"ws://127.0.0.1:{public_port}/twilio/stream",
+            "OPENAI_REALTIME_URL": realtime_url,
+            "LOG_LEVEL": "warning",
+            "HUMAN_AGENT_NUMBER": "",
+        }
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def migrate(env: dict) -> None:
+    """Create the schema (and the default profile) in the bench database."""
+    subprocess.run(
+        [str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
+def python_env_note() -> str:
+    """The interpreter the figures were taken with."""
+    return f"Python {sys.version.split()[0]}"
