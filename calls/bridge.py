@@ -96,6 +96,7 @@ class CallBridge:
         self.session: dict = {}
         self.ready = False
         self.pending_audio: deque[str] = deque(maxlen=PENDING_AUDIO_FRAMES)
+        self.unfinished_turn: deque[str] = deque(maxlen=PENDING_AUDIO_FRAMES)
         self.tasks: set[asyncio.Task] = set()
         self.connected = asyncio.Event()
         self.finished = asyncio.Event()  # set when teardown is complete
@@ -207,8 +208,17 @@ class CallBridge:
         return getattr(self.socket, "close_code", None)
 
     def forget_session(self) -> None:
-        """The old session is gone: its items can no longer be truncated, its response is lost."""
+        """The old session is gone: its items can no longer be truncated, its response is lost.
+
+        Audio sent since the caller's last finished turn may never have reached OpenAI (a dead
+        socket accepts writes until the reader notices), and the new session has heard none
+        of it: it is replayed first, so nothing the caller said in this turn is lost.
+        """
         self.ready = False
+        self.pending_audio = deque(  # bounded: the newest audio is kept
+            [*self.unfinished_turn, *self.pending_audio], maxlen=PENDING_AUDIO_FRAMES
+        )
+        self.unfinished_turn.clear()
         self.stale_items.update(self.tracker.items)
         self.response_owed = bool(self.active_response) or self.speech_stopped_at is not None
         self.active_response = ""
@@ -286,11 +296,11 @@ class CallBridge:
                 self.inbound.convert(base64.b64decode(payload_b64))
             ).decode()
         if self.ready:
+            self.unfinished_turn.append(payload_b64)
             try:
                 await self.socket.send(rt.audio_append(payload_b64))
             except ConnectionClosed:
-                self.ready = False  # the reader ends or restores the session
-                self.pending_audio.append(payload_b64)
+                self.ready = False  # the reader restores the session, replaying this turn
         else:
             self.pending_audio.append(payload_b64)
 
@@ -434,6 +444,7 @@ class CallBridge:
     async def on_speech_stopped(self, event: rt.SpeechStopped) -> None:
         """The caller's turn ended: start the response-latency clock."""
         self.speech_stopped_at = time.monotonic()
+        self.unfinished_turn.clear()
         self.set_state(CallState.IDLE)
 
     async def on_response_created(self, event: rt.ResponseCreated) -> None:

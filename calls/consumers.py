@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from calls import services
@@ -50,6 +54,55 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
     bridge: CallBridge | None = None
     call_log: CallLog | None = None
     stream_sid = ""
+
+    async def __call__(self, scope, receive, send):
+        """Run with a tight loop for Twilio's frames and a separate listener for the layer.
+
+        Channels' generic loop creates a future per message and dies if the channel layer
+        raises (Redis down), which would drop the call. Here Twilio's frames are read in a
+        plain loop, and supervisor messages come from a listener task that survives an
+        unreachable layer and rejoins the control group when it returns.
+        """
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.pending_group = ""
+        self.control_group_name = ""
+        listener = None
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            listener = asyncio.ensure_future(self.listen_to_layer())
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def listen_to_layer(self) -> None:
+        """Deliver channel-layer messages; back off and retry while the layer is unreachable."""
+        failures = 0
+        while True:
+            try:
+                if self.pending_group:
+                    await self.channel_layer.group_add(self.pending_group, self.channel_name)
+                    self.pending_group = ""
+                message = await self.channel_layer.receive(self.channel_name)
+            except Exception as error:  # Redis down or slow: the call must go on
+                failures += 1
+                self.pending_group = self.control_group_name  # a restarted Redis forgot it
+                if failures == 1:
+                    logger.warning("channel layer unreachable, supervisor actions wait: %s", error)
+                await asyncio.sleep(min(5.0, 0.5 * failures))
+                continue
+            if failures:
+                logger.info("channel layer reachable again")
+                failures = 0
+            await self.dispatch(message)
 
     async def connect(self):
         """Accept only an upgrade Twilio signed over TWILIO_STREAM_ENDPOINT."""
@@ -128,11 +181,13 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         await self.bridge.begin(start.stream_sid, claimed.config, self.call_log)
 
     async def join_control_group(self, call_sid: str) -> None:
-        """Listen for supervisor actions; a down channel layer must not stop the call."""
+        """Listen for supervisor actions; a down layer is retried by the listener, not fatal."""
+        self.control_group_name = control_group(call_sid)
         try:
             await self.channel_layer.group_add(control_group(call_sid), self.channel_name)
-        except Exception:
-            logger.exception("could not join the control group; supervisors cannot act on it")
+        except Exception as error:
+            logger.warning("could not join the control group yet, will retry: %s", error)
+            self.pending_group = control_group(call_sid)
 
     async def refuse(self, reason: str) -> None:
         """Close a stream that is not one of our calls."""
