@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON = ROOT / ".venv" / "bin" / "python"
-DAPHNE = ROOT / ".venv" / "bin" / "daphne"
+PYTHON = Path(sys.executable)  # the venv's interpreter runs the benchmark and its servers
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 AUTH_TOKEN = "bench-twilio-auth-token"
@@ -205,7 +204,9 @@ class Daphne:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: ASYNC230
         try:
             self.process = await asyncio.create_subprocess_exec(
-                str(DAPHNE),
+                str(PYTHON),
+                "-m",
+                "daphne",
                 "-b",
                 "127.0.0.1",
                 "-p",
