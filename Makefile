@@ -36,3 +36,9 @@ lint: install-dev
 format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+.PHONY: bench
+# Figures, not tests: latency/CPU/memory of the bridge against a bare relay, then a short soak.
+bench: install
+	$(PY) bench/bridge_latency.py
+	$(PY) bench/soak.py
