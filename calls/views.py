@@ -6,6 +6,7 @@ import logging
 from functools import wraps
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -78,6 +79,9 @@ def voice(request):
     except NoProfileConfigured as error:
         logger.error("call %s: %s", params["CallSid"], error)
         return twiml(apology(VoiceResponse()))
+    except DatabaseError as error:
+        logger.error("call %s: database unavailable, apologising: %s", params["CallSid"], error)
+        return twiml(apology(VoiceResponse()))
     response = VoiceResponse()
     connect = Connect(action=public_url("/twilio/connect-action"))
     stream = connect.stream(url=settings.TWILIO_STREAM_ENDPOINT)
@@ -90,7 +94,11 @@ def voice(request):
 @twilio_webhook
 def connect_action(request):
     """The stream ended: answer from the call's end reason, never with silence."""
-    reason = services.end_reason_of(request.POST.get("CallSid", ""))
+    try:
+        reason = services.end_reason_of(request.POST.get("CallSid", ""))
+    except DatabaseError as error:
+        logger.error("connect-action: database unavailable, apologising: %s", error)
+        reason = None
     response = VoiceResponse()
     if reason in (EndReason.AGENT_HANGUP, EndReason.SUPERVISOR_HANGUP, EndReason.CALLER_HANGUP):
         response.hangup()
