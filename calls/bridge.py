@@ -28,6 +28,7 @@ from calls.playback import PlaybackTracker
 from calls.protocol import realtime as rt
 from calls.protocol.twilio import build_clear, build_mark, build_media
 from calls.realtime_client import RealtimeEndpoint, RealtimeUnavailable, connect
+from calls.recording import StereoRecording
 from prompts.snapshot import CallConfig
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ class CallBridge:
         self.dropped_at = 0.0
         self.stale_items: set[str] = set()
         self.history: deque[tuple[str, str]] = deque(maxlen=HISTORY_TURNS)
+        self.recording: StereoRecording | None = None
+        self.stream_ms = 0  # Twilio's stream clock: the latest inbound media timestamp
         self.frames_in = 0
         self.frames_out = 0
         self.reconnects = 0
@@ -141,6 +144,7 @@ class CallBridge:
     async def begin(self, stream_sid: str, config: CallConfig, observer: BridgeObserver) -> None:
         """The stream is verified: configure the session for this call's frozen settings."""
         self.stream_sid, self.config, self.observer = stream_sid, config, observer
+        self.recording = StereoRecording() if config.record_calls else None
         self.started_at = time.monotonic()
         self.set_state(CallState.CONNECTING)
         await self.connected.wait()
@@ -276,6 +280,8 @@ class CallBridge:
         await asyncio.gather(*(t for t in self.tasks if t is not current), return_exceptions=True)
         self.set_state(CallState.ENDED)
         if self.observer is not None:
+            if self.recording is not None:
+                await self.observer.save_recording(self.recording)
             await self.observer.finalize(self.end_reason, self.counters, self.session)
         self.finished.set()
 
@@ -288,9 +294,12 @@ class CallBridge:
 
     # --- Twilio side ---------------------------------------------------------------------
 
-    async def on_caller_audio(self, payload_b64: str) -> None:
+    async def on_caller_audio(self, payload_b64: str, timestamp_ms: int = 0) -> None:
         """Hot path: pass a 20 ms caller frame to OpenAI (kept while the session is not ready)."""
         self.frames_in += 1
+        self.stream_ms = timestamp_ms
+        if self.recording is not None:
+            self.recording.caller_frame(timestamp_ms, base64.b64decode(payload_b64))
         if self.pcm_mode:
             payload_b64 = base64.b64encode(
                 self.inbound.convert(base64.b64decode(payload_b64))
@@ -425,6 +434,8 @@ class CallBridge:
             return
         await self.send_to_twilio(build_clear(self.stream_sid))
         self.barge_in_reaction_s.append(time.monotonic() - started)
+        if self.recording is not None:
+            self.recording.cleared(self.stream_ms)
         self.suppressed.add(cut.item_id)
         if cut.generated_ms > 0 and cut.item_id not in self.stale_items:
             await self.send_to_ai(rt.truncate(cut.item_id, cut.audio_end_ms, self.next_id("trunc")))
@@ -462,9 +473,13 @@ class CallBridge:
             ulaw = self.outbound.convert(pcm)
             self.tracker.audio_generated(item_id, len(pcm))
             payload, sent_bytes = base64.b64encode(ulaw).decode(), len(ulaw)
+            if self.recording is not None:
+                self.recording.agent_chunk_sent(self.stream_ms, ulaw)
         else:
             payload, sent_bytes = event.delta, decoded_length(event.delta)
             self.tracker.audio_generated(item_id, sent_bytes)
+            if self.recording is not None:
+                self.recording.agent_chunk_sent(self.stream_ms, base64.b64decode(payload))
         mark = self.tracker.audio_sent(item_id, sent_bytes)
         self.frames_out += 1
         await self.send_to_twilio(build_media(self.stream_sid, payload))

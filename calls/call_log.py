@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from channels.db import database_sync_to_async
 
-from calls import events, services
+from calls import events, recordings, services
 from calls.call_observer import CallCounters, UtteranceRecord
 from calls.recorder import recorder
 from calls.services import ClaimedCall
@@ -141,6 +142,17 @@ class CallLog:
                 self.call.call_sid,
                 reason,
             )
+
+    async def save_recording(self, recording) -> None:
+        """Write the WAV beside the event loop and note its file on the call."""
+        try:
+            name = await asyncio.to_thread(recordings.write, self.call.call_sid, recording)
+        except OSError:
+            logger.exception("could not write the recording")
+            return
+        recorder.record(
+            self.call.call_sid, "recording file", services.set_recording, self.call.call_id, name
+        )
 
     async def finalize(self, reason: str, counters: CallCounters, session: dict) -> None:
         """Queue the final state of the call and tell the wallboard it ended."""

@@ -64,5 +64,8 @@ class BridgeObserver(Protocol):
     async def end_call(self, reason: str, counters: CallCounters) -> None:
         """Store why our side ends the call, before the Twilio socket closes (awaited)."""
 
+    async def save_recording(self, recording) -> None:
+        """Store the call's stereo recording (awaited at teardown, before finalize)."""
+
     async def finalize(self, reason: str, counters: CallCounters, session: dict) -> None:
         """The call is over: store status, duration and totals (awaited at teardown)."""

@@ -141,7 +141,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             return
         if isinstance(message, Media):
             if message.stream_sid == self.stream_sid:
-                await self.bridge.on_caller_audio(message.payload)
+                await self.bridge.on_caller_audio(message.payload, message.timestamp_ms)
             else:
                 self.bridge.on_bad_frame("media before start or for another stream")
         elif isinstance(message, Mark):

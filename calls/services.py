@@ -172,3 +172,8 @@ def update_live_counters(call_id: int, counters: dict) -> None:
 def bump_protocol_errors(call_id: int, count: int = 1) -> None:
     """Count protocol errors on the call row."""
     Call.objects.filter(pk=call_id).update(protocol_errors=F("protocol_errors") + count)
+
+
+def set_recording(call_id: int, file_name: str) -> None:
+    """Note where a call's recording is stored."""
+    Call.objects.filter(pk=call_id).update(recording=file_name)

@@ -2,10 +2,15 @@
 
 from django.urls import path
 
-from calls import views
+from calls import recording_views, views
 
 urlpatterns = [
     path("twilio/voice", views.voice, name="twilio-voice"),
     path("twilio/connect-action", views.connect_action, name="twilio-connect-action"),
     path("twilio/status", views.status_callback, name="twilio-status"),
+    path(
+        "dashboard/calls/<str:call_sid>/recording.wav",
+        recording_views.recording,
+        name="call-recording",
+    ),
 ]

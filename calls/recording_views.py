@@ -1,0 +1,22 @@
+"""Serves a call's recording to staff only, through an authenticated view (no public path)."""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+
+from calls.dashboard_access import staff_required
+from calls.models import Call
+from calls.recordings import path_of
+
+
+@staff_required
+def recording(request, call_sid: str):
+    """The call's stereo WAV: caller left, agent right."""
+    call = get_object_or_404(Call, call_sid=call_sid)
+    if not call.recording:
+        raise Http404("this call has no recording")
+    path = path_of(call.recording)
+    if not path.exists():
+        raise Http404("the recording file is gone (retention)")
+    response = FileResponse(path.open("rb"), content_type="audio/wav")
+    response["Cache-Control"] = "private, no-store"
+    return response
