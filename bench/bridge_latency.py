@@ -321,6 +321,7 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
                 "server",
                 "fake",
                 "load gen",
+                "others",
             ],
             detail,
         )
