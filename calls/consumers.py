@@ -16,8 +16,9 @@ from calls import services
 from calls.bridge import BridgeSettings, CallBridge
 from calls.call_log import CallLog
 from calls.events import control_group
-from calls.log_context import current_call_sid
+from calls.log_context import tag_this_task
 from calls.protocol.twilio import (
+    Connected,
     Dtmf,
     InvalidTwilioMessage,
     Mark,
@@ -65,6 +66,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         """
         self.scope = scope
         self.base_send = send
+        self.log_tag = tag_this_task()  # before any task of this call starts
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.pending_group = ""
         self.control_group_name = ""
@@ -139,19 +141,26 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         except InvalidTwilioMessage as error:
             self.bridge.on_bad_frame(error.reason)
             return
-        if isinstance(message, Media):
-            if message.stream_sid == self.stream_sid:
-                await self.bridge.on_caller_audio(message.payload, message.timestamp_ms)
-            else:
-                self.bridge.on_bad_frame("media before start or for another stream")
-        elif isinstance(message, Mark):
-            await self.bridge.on_mark(message.name)
+        if isinstance(message, Media) and self.ours(message.stream_sid):
+            await self.bridge.on_caller_audio(message.payload, message.timestamp_ms)
         elif isinstance(message, Start):
             await self.start_call(message)
+        elif isinstance(message, Connected):
+            return
+        elif not self.ours(message.stream_sid):
+            self.bridge.on_bad_frame(
+                f"{type(message).__name__.lower()} before start or for another stream"
+            )
+        elif isinstance(message, Mark):
+            await self.bridge.on_mark(message.name)
         elif isinstance(message, Dtmf):
             await self.bridge.on_dtmf(message.digit)
         elif isinstance(message, Stop):
             await self.close_stream()
+
+    def ours(self, stream_sid: str) -> bool:
+        """Whether a frame belongs to this stream (after a verified start)."""
+        return bool(self.stream_sid) and stream_sid == self.stream_sid
 
     async def start_call(self, start: Start) -> None:
         """Verify token and sids against the call row (the only DB read before audio flows)."""
@@ -175,7 +184,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.refuse(str(error))
             return
         self.stream_sid = start.stream_sid
-        current_call_sid.set(claimed.call_sid)  # every later log line of this call names it
+        self.log_tag.sid = claimed.call_sid  # every log line of this call's tasks names it
         self.call_log = CallLog(claimed)
         await self.join_control_group(claimed.call_sid)
         await self.bridge.begin(start.stream_sid, claimed.config, self.call_log)

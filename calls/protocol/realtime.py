@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from calls.protocol.twilio import is_base64
 from prompts.snapshot import CallConfig
 
 BYTES_PER_MS = {"pcmu": 8, "pcm16": 48}
@@ -327,12 +328,23 @@ def _error(data: dict) -> ErrorEvent:
 
 def _response_done(data: dict) -> ResponseDone:
     response = _field(data, "response", dict)
+    usage = response.get("usage")
+    output = response.get("output")
     return ResponseDone(
         "response.done",
         str(response.get("id", "")),
         str(response.get("status", "")),
-        response.get("usage") or {},
-        response.get("output") or [],
+        usage if isinstance(usage, dict) else {},
+        [item for item in output if isinstance(item, dict)] if isinstance(output, list) else [],
+    )
+
+
+def _audio_delta(data: dict) -> AudioDelta:
+    delta = _field(data, "delta")
+    if not is_base64(delta):
+        raise MalformedServerEvent("response.output_audio.delta: delta is not base64")
+    return AudioDelta(
+        data["type"], str(data.get("response_id", "")), _field(data, "item_id"), delta
     )
 
 
@@ -349,9 +361,7 @@ _PARSERS = {
     "response.created": lambda d: ResponseCreated(
         d["type"], str(_field(d, "response", dict).get("id", ""))
     ),
-    "response.output_audio.delta": lambda d: AudioDelta(
-        d["type"], str(d.get("response_id", "")), _field(d, "item_id"), _field(d, "delta")
-    ),
+    "response.output_audio.delta": _audio_delta,
     "response.output_audio_transcript.delta": lambda d: AgentTranscriptDelta(
         d["type"], _field(d, "item_id"), _field(d, "delta")
     ),
@@ -378,7 +388,7 @@ def parse_server_event(text: str | bytes) -> ServerEvent:
     """Parse one frame from OpenAI into a typed event; raise MalformedServerEvent if broken."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise MalformedServerEvent("not JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise MalformedServerEvent("no event type")

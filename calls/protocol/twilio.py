@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 MAX_FRAME_BYTES = 64 * 1024
 SID_PATTERN = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+# Payloads are put into outgoing JSON by hand (hot path), so they must be plain base64.
+BASE64_PATTERN = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
 class InvalidTwilioMessage(ValueError):
@@ -98,9 +100,12 @@ def _parse_media(data: dict) -> Media:
     timestamp = media.get("timestamp", "0")
     try:
         timestamp_ms = int(timestamp)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidTwilioMessage("media.timestamp is not a number") from None
-    return Media(_require(data, "streamSid"), _require(media, "payload"), timestamp_ms)
+    payload = _require(media, "payload")
+    if not is_base64(payload):
+        raise InvalidTwilioMessage("media.payload is not base64")
+    return Media(_require(data, "streamSid"), payload, timestamp_ms)
 
 
 def _parse_dtmf(data: dict) -> Dtmf:
@@ -127,15 +132,26 @@ def parse_twilio_message(text: str) -> TwilioMessage:
     if len(text) > MAX_FRAME_BYTES:
         raise InvalidTwilioMessage("frame larger than 64 KiB")
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
         raise InvalidTwilioMessage("not JSON") from None
     if not isinstance(data, dict):
         raise InvalidTwilioMessage("not a JSON object")
-    parser = PARSERS.get(data.get("event"))
+    event = data.get("event")
+    parser = PARSERS.get(event) if isinstance(event, str) else None
     if parser is None:
         raise InvalidTwilioMessage(f"unknown event {str(data.get('event'))[:40]!r}")
     return parser(data)
+
+
+def _refuse_constant(name: str):
+    """NaN and Infinity are not JSON: Twilio never sends them."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def is_base64(text: str) -> bool:
+    """Whether text holds only base64 characters (safe to place inside JSON as is)."""
+    return BASE64_PATTERN.fullmatch(text) is not None
 
 
 def build_media(stream_sid: str, payload_b64: str) -> str:

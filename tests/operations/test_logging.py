@@ -88,11 +88,6 @@ async def test_a_line_logged_on_twilio_s_side_of_a_call_names_the_call(
     assert f"[{call.call_sid}]" in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The Realtime reader task is spawned in connect(), before start sets the CallSid, "
-    "so its context keeps '-': OpenAI-side lines (bad events, errors, reconnects) lack the sid",
-)
 @pytest.mark.django_db(transaction=True)
 async def test_a_line_logged_on_openai_s_side_of_a_call_names_the_call(
     fake_ai, make_caller, call_lines
