@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ TWILIO_FINAL_STATUSES = {
     "no-answer": CallStatus.NO_ANSWER,
     "canceled": CallStatus.CANCELED,
 }
+
+
+DURATION_PATTERN = re.compile(r"[0-9]{1,7}")  # seconds, ASCII digits, under about 115 days
 
 
 class StreamRefused(Exception):
@@ -134,7 +138,7 @@ def record_status_callback(call_sid: str, twilio_status: str, duration: str | No
     if call is None:
         return False
     fields = ["duration_seconds"]
-    if duration and duration.isdigit():
+    if duration and DURATION_PATTERN.fullmatch(duration):
         call.duration_seconds = int(duration)
     status = TWILIO_FINAL_STATUSES.get(twilio_status)
     if status is not None and not (status == CallStatus.COMPLETED and call.status == "failed"):
