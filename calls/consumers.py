@@ -12,7 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from calls import services
+from calls import metrics, services
 from calls.bridge import BridgeSettings, CallBridge
 from calls.call_log import CallLog
 from calls.events import control_group
@@ -222,6 +222,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         """Either side closed: tear the bridge down and leave the control group."""
         if self.bridge is not None:
             await self.bridge.close()
+            metrics.record_finished(self.bridge)
         if self.call_log is not None:
             try:
                 await self.channel_layer.group_discard(
