@@ -74,12 +74,6 @@ def test_a_known_type_without_its_fields_is_refused_or_defaults_to_empty(name):
     assert type(event) is not rt.UnknownEvent
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="calls/protocol/realtime.py _response_done passes `usage` and `output` through "
-    "untyped (a string, a number, a list); bridge.on_response_done then calls usage.get() and "
-    "item.get(), raising in the reader task",
-)
 @pytest.mark.parametrize(
     "response",
     [{"usage": [1, 2]}, {"usage": "many"}, {"output": {"type": "message"}}, {"output": ["x"]}],
@@ -94,12 +88,6 @@ def test_response_done_promises_a_usage_dict_and_an_output_of_dicts(response):
     assert isinstance(event.output, list) and all(isinstance(i, dict) for i in event.output)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="calls/protocol/realtime.py parse_server_event: deeply nested JSON raises "
-    "RecursionError, not MalformedServerEvent (the reader task would die)",
-)
 def test_a_deeply_nested_event_is_refused():
     with pytest.raises(rt.MalformedServerEvent):
         rt.parse_server_event("[" * 50_000)
@@ -174,11 +162,6 @@ async def test_unknown_broken_and_incomplete_events_mid_call_are_counted_and_the
     assert row.protocol_errors >= expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="calls/bridge.py on_response_done: usage.get() on a list raises AttributeError in "
-    "the Realtime reader task, which dies: later events are never read (no error counted)",
-)
 @pytest.mark.django_db(transaction=True)
 async def test_a_response_done_with_a_mistyped_usage_does_not_stop_the_reader(
     fake_ai, make_caller, drained

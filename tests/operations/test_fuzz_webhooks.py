@@ -103,7 +103,11 @@ def test_a_body_that_is_not_a_form_never_makes_a_500(twilio, path, body):
 
 @pytest.mark.django_db
 @fuzz
-@given(form=forms, call_status=st.sampled_from(CALL_STATUSES), duration=values)
+@given(
+    form=forms,
+    call_status=st.sampled_from(CALL_STATUSES),
+    duration=values,
+)
 def test_the_status_callback_of_a_known_call_takes_any_duration(
     twilio, default_profile, form, call_status, duration
 ):
@@ -111,5 +115,16 @@ def test_the_status_callback_of_a_known_call_takes_any_duration(
 
     Call.objects.get_or_create(call_sid="CA" + "f" * 32)
     form = {**form, "CallSid": "CA" + "f" * 32, "CallStatus": call_status, "CallDuration": duration}
+    response = twilio.post_form("/twilio/status", form, **signed("/twilio/status", form))
+    assert response.status_code in (200, 204)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("duration", ["99999999999999999999", "²", "-1", "1.5"])
+def test_an_absurd_call_duration_is_ignored_not_a_500(twilio, duration):
+    from calls.models import Call
+
+    Call.objects.create(call_sid="CA" + "f" * 32)
+    form = {"CallSid": "CA" + "f" * 32, "CallStatus": "completed", "CallDuration": duration}
     response = twilio.post_form("/twilio/status", form, **signed("/twilio/status", form))
     assert response.status_code in (200, 204)
