@@ -13,6 +13,16 @@ from calls.models import Call
 _numbers = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Give each test its own channel layer: a Redis layer's locks belong to one event loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.pop("default", None)
+    yield
+    channel_layers.backends.pop("default", None)
+
+
 @pytest.fixture
 def default_profile(db):
     """The default profile, recreated when a transactional test has flushed the data migration."""

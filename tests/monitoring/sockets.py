@@ -51,7 +51,9 @@ class FakeHolder:
         self.layer = get_channel_layer()
 
     async def __aenter__(self) -> FakeHolder:
-        self.channel = await self.layer.new_channel("holder.")
+        self.channel = (
+            await self.layer.new_channel()
+        )  # one prefix: channels_redis reads one inbox per process
         await self.layer.group_add(control_group(self.call_sid), self.channel)
         return self
 
