@@ -16,26 +16,25 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from websockets.exceptions import ConnectionClosed
 
 from calls.audio import Pcm24kToUlaw, UlawToPcm24k
-from calls.call_observer import BridgeObserver, CallCounters, UtteranceRecord
+from calls.call_observer import BridgeObserver, CallCounters
 from calls.events import CallState
 from calls.playback import PlaybackTracker
 from calls.protocol import realtime as rt
 from calls.protocol.twilio import build_clear, build_mark, build_media
 from calls.realtime_client import RealtimeEndpoint, RealtimeUnavailable, connect
 from calls.recording import StereoRecording
+from calls.transcripts import Transcripts, ms_since
 from prompts.snapshot import CallConfig
 
 logger = logging.getLogger(__name__)
 
 PENDING_AUDIO_FRAMES = 500  # 10 s of 20 ms frames kept while the AI session is not ready
-PARTIAL_TEXT_INTERVAL_S = 0.15  # throttle for partial transcripts sent to supervisors
-HISTORY_TURNS = 20  # recent utterances replayed into a new session after a reconnect
 GOODBYE_INSTRUCTIONS = "고객님께 짧고 정중하게 작별 인사를 해 주세요."
 
 
@@ -47,22 +46,6 @@ class BridgeSettings:
     audio_format: str = "pcmu"
     max_retry_count: int = 3
     human_agent_number: str = ""
-
-
-@dataclass(slots=True)
-class AgentTurn:
-    """One assistant item being spoken."""
-
-    item_id: str
-    started_ms: int
-    text: str = ""
-    transcript_done: bool = False
-    audio_done: bool = False
-    interrupted: bool = False
-    finished: bool = False
-    latency_ms: int | None = None
-    metrics: dict = field(default_factory=dict)
-    last_partial_at: float = 0.0
 
 
 def decoded_length(b64: str) -> int:
@@ -108,11 +91,7 @@ class CallBridge:
         self.greeted = False
         self.active_response = ""
         self.response_wanted = False
-        self.turns: dict[str, AgentTurn] = {}
         self.suppressed: set[str] = set()
-        self.caller_started: dict[str, int] = {}
-        self.caller_partial: dict[str, str] = {}
-        self.speech_stopped_at: float | None = None
         self.end_after_playback = ""
         self.goodbye_requested = False
         self.handled_tool_calls: set[str] = set()
@@ -127,7 +106,7 @@ class CallBridge:
         self.response_owed = False
         self.dropped_at = 0.0
         self.stale_items: set[str] = set()
-        self.history: deque[tuple[str, str]] = deque(maxlen=HISTORY_TURNS)
+        self.transcripts = Transcripts(self.tracker, self.counters, self.offset_ms)
         self.recording: StereoRecording | None = None
         self.stream_ms = 0  # Twilio's stream clock: the latest inbound media timestamp
         self.frames_in = 0
@@ -144,6 +123,7 @@ class CallBridge:
     async def begin(self, stream_sid: str, config: CallConfig, observer: BridgeObserver) -> None:
         """The stream is verified: configure the session for this call's frozen settings."""
         self.stream_sid, self.config, self.observer = stream_sid, config, observer
+        self.transcripts.observer = observer
         self.recording = StereoRecording() if config.record_calls else None
         self.started_at = time.monotonic()
         self.set_state(CallState.CONNECTING)
@@ -224,10 +204,10 @@ class CallBridge:
         )
         self.unfinished_turn.clear()
         self.stale_items.update(self.tracker.items)
-        self.response_owed = bool(self.active_response) or self.speech_stopped_at is not None
+        owed = self.active_response or self.transcripts.speech_stopped_at is not None
+        self.response_owed = bool(owed)
         self.active_response = ""
-        for turn in list(self.turns.values()):
-            self.finish_turn(turn)
+        self.transcripts.finish_all()
 
     async def restore_session(self) -> None:
         """Configure the new session like the old one; history follows on session.updated."""
@@ -239,9 +219,9 @@ class CallBridge:
 
     async def replay_history(self) -> None:
         """Give the new session the conversation so far, then the audio kept during the gap."""
-        for role, text in self.history:
+        for role, text in self.transcripts.history:
             await self.send_to_ai(rt.history_item(role, text, self.next_id("history")))
-        gap_ms = self.ms_since(self.dropped_at)
+        gap_ms = ms_since(self.dropped_at)
         self.record_event(
             "reconnect",
             {
@@ -269,8 +249,7 @@ class CallBridge:
             return
         self.closed = True
         self.end_reason = self.end_reason or reason
-        for turn in list(self.turns.values()):
-            self.finish_turn(turn)
+        self.transcripts.finish_all()
         current = asyncio.current_task()
         for task in list(self.tasks):
             if task is not current:
@@ -318,12 +297,7 @@ class CallBridge:
         playback = self.tracker.mark_echoed(name)
         if playback is None:
             return
-        turn = self.turns.get(playback.item_id)
-        if turn is not None:
-            if "first_mark_echoed_ms" not in turn.metrics and "t0" in turn.metrics:
-                turn.metrics["first_mark_echoed_ms"] = self.ms_since(turn.metrics["t0"])
-            if playback.pending_marks == 0 and turn.audio_done and turn.transcript_done:
-                self.finish_turn(turn)
+        self.transcripts.agent_audio_played(playback)
         if not self.tracker.playing:
             self.set_state(CallState.IDLE)
             if self.end_after_playback and not self.active_response:
@@ -425,7 +399,7 @@ class CallBridge:
     async def on_speech_started(self, event: rt.SpeechStarted) -> None:
         """Barge-in: clear Twilio's buffer and truncate at what the caller heard."""
         started = time.monotonic()
-        self.caller_started[event.item_id] = self.offset_ms()
+        self.transcripts.caller_started_speaking(event.item_id)
         self.set_state(CallState.CALLER_SPEAKING)
         if self.config is None or not self.config.vad.interrupt_response:
             return
@@ -440,11 +414,7 @@ class CallBridge:
         if cut.generated_ms > 0 and cut.item_id not in self.stale_items:
             await self.send_to_ai(rt.truncate(cut.item_id, cut.audio_end_ms, self.next_id("trunc")))
         self.counters.interruptions += 1
-        turn = self.turns.get(cut.item_id)
-        if turn is not None:
-            turn.interrupted = True
-            if turn.transcript_done:
-                self.finish_turn(turn)
+        self.transcripts.agent_interrupted(cut.item_id)
         self.record_event(
             "barge_in",
             {"item_id": cut.item_id, "played_ms": cut.played_ms, "generated_ms": cut.generated_ms},
@@ -454,7 +424,7 @@ class CallBridge:
 
     async def on_speech_stopped(self, event: rt.SpeechStopped) -> None:
         """The caller's turn ended: start the response-latency clock."""
-        self.speech_stopped_at = time.monotonic()
+        self.transcripts.caller_stopped_speaking()
         self.unfinished_turn.clear()
         self.set_state(CallState.IDLE)
 
@@ -467,7 +437,7 @@ class CallBridge:
         item_id = event.item_id
         if item_id in self.suppressed:
             return
-        turn = self.turns.get(item_id) or self.start_turn(item_id)
+        turn = self.transcripts.agent_turn(item_id)
         if self.pcm_mode:
             pcm = base64.b64decode(event.delta)
             ulaw = self.outbound.convert(pcm)
@@ -484,51 +454,25 @@ class CallBridge:
         self.frames_out += 1
         await self.send_to_twilio(build_media(self.stream_sid, payload))
         await self.send_to_twilio(build_mark(self.stream_sid, mark))
-        if "first_audio_to_twilio_ms" not in turn.metrics and "t0" in turn.metrics:
-            turn.metrics["first_audio_to_twilio_ms"] = self.ms_since(turn.metrics["t0"])
+        self.transcripts.agent_audio_sent(turn)
         if self.state != CallState.AGENT_SPEAKING:
             self.set_state(CallState.AGENT_SPEAKING)
 
     async def on_agent_transcript_delta(self, event: rt.AgentTranscriptDelta) -> None:
-        """Partial agent text for supervisors, throttled."""
-        turn = self.turns.get(event.item_id) or self.start_turn(event.item_id)
-        turn.text += event.delta
-        now = time.monotonic()
-        if now - turn.last_partial_at >= PARTIAL_TEXT_INTERVAL_S and self.observer:
-            turn.last_partial_at = now
-            self.observer.transcript_delta("agent", turn.item_id, turn.text)
+        """Partial agent text."""
+        self.transcripts.agent_text(event.item_id, event.delta)
 
     async def on_agent_transcript_done(self, event: rt.AgentTranscriptDone) -> None:
-        """The agent's full text for an item; the turn ends once its audio has played."""
-        turn = self.turns.get(event.item_id) or self.start_turn(event.item_id)
-        turn.text = event.transcript
-        turn.transcript_done = True
-        turn.audio_done = True
-        if turn.interrupted or self.tracker.item(turn.item_id).pending_marks == 0:
-            self.finish_turn(turn)
+        """The agent's full text for an item."""
+        self.transcripts.agent_done(event.item_id, event.transcript)
 
     async def on_caller_transcript_delta(self, event: rt.CallerTranscriptDelta) -> None:
-        """Partial caller text for supervisors."""
-        text = self.caller_partial.get(event.item_id, "") + event.delta
-        self.caller_partial[event.item_id] = text
-        if self.observer:
-            self.observer.transcript_delta("caller", event.item_id, text)
+        """Partial caller text."""
+        self.transcripts.caller_text(event.item_id, event.delta)
 
     async def on_caller_transcript_done(self, event: rt.CallerTranscriptDone) -> None:
         """A finished caller turn."""
-        self.caller_partial.pop(event.item_id, None)
-        if event.transcript.strip():
-            self.history.append(("user", event.transcript.strip()))
-        if self.observer and event.transcript.strip():
-            self.observer.utterance(
-                UtteranceRecord(
-                    speaker="caller",
-                    text=event.transcript.strip(),
-                    item_id=event.item_id,
-                    started_ms=self.caller_started.pop(event.item_id, None),
-                    ended_ms=self.offset_ms(),
-                )
-            )
+        self.transcripts.caller_done(event.item_id, event.transcript)
 
     async def on_caller_transcript_failed(self, event: rt.CallerTranscriptFailed) -> None:
         """Transcription failed: keep a trace in the timeline."""
@@ -607,55 +551,6 @@ class CallBridge:
         except ConnectionClosed:
             logger.info("OpenAI socket closed while sending")
 
-    def start_turn(self, item_id: str) -> AgentTurn:
-        """An assistant item started: attach the latency clock of the caller's last turn."""
-        turn = AgentTurn(item_id=item_id, started_ms=self.offset_ms())
-        if self.speech_stopped_at is not None:
-            turn.metrics["t0"] = self.speech_stopped_at
-            turn.latency_ms = self.ms_since(self.speech_stopped_at)
-            turn.metrics["first_audio_from_ai_ms"] = turn.latency_ms
-            self.speech_stopped_at = None
-            self.counters.last_latency_ms = turn.latency_ms
-            self.counters.latencies_ms.append(turn.latency_ms)
-        self.counters.turns += 1
-        self.turns[item_id] = turn
-        return turn
-
-    def finish_turn(self, turn: AgentTurn) -> None:
-        """Report a finished agent turn, with the text the caller heard if interrupted."""
-        if turn.finished:
-            return
-        turn.finished = True
-        self.turns.pop(turn.item_id, None)
-        played = self.tracker.played_ms(turn.item_id)
-        generated = self.tracker.generated_ms(turn.item_id)
-        heard = turn.text
-        if turn.interrupted:
-            share = min(1.0, played / generated) if generated else 0.0
-            heard = turn.text[: round(len(turn.text) * share)]
-        if heard.strip():
-            self.history.append(("assistant", heard.strip()))
-        metrics = {k: v for k, v in turn.metrics.items() if k != "t0"}
-        if self.observer is None:
-            return
-        if metrics:
-            self.observer.turn_metrics(turn.item_id, metrics)
-        self.observer.utterance(
-            UtteranceRecord(
-                speaker="agent",
-                text=turn.text,
-                item_id=turn.item_id,
-                started_ms=turn.started_ms,
-                ended_ms=self.offset_ms(),
-                interrupted=turn.interrupted,
-                heard_text=heard if turn.interrupted else "",
-                generated_ms=generated,
-                played_ms=played,
-                latency_ms=turn.latency_ms,
-                metrics=metrics,
-            )
-        )
-
     def set_state(self, state: str) -> None:
         """Change the live state and tell the observer."""
         self.state = state
@@ -673,9 +568,4 @@ class CallBridge:
 
     def offset_ms(self) -> int:
         """Milliseconds since the stream started."""
-        return self.ms_since(self.started_at)
-
-    @staticmethod
-    def ms_since(moment: float) -> int:
-        """Milliseconds elapsed since a monotonic moment."""
-        return round((time.monotonic() - moment) * 1000)
+        return ms_since(self.started_at)
