@@ -42,3 +42,7 @@ format: install-dev
 bench: install
 	$(PY) bench/bridge_latency.py
 	$(PY) bench/soak.py
+
+# Offline demo: fake OpenAI Realtime + the server + simulated Korean calls; prints a login.
+demo: install
+	$(PY) manage.py run_demo --port $(PORT)
