@@ -137,7 +137,13 @@ class Bench:
             return relay, Target(stream_url=f"ws://127.0.0.1:{relay.port}/")
         port = servers.free_port()
         env = servers.server_env(self.database_url, port, self.realtime_url)
-        daphne = servers.Daphne(port, env, log_path=self.tmp / f"daphne-{port}.log")
+        profile = self.args.profile
+        daphne = servers.Daphne(
+            port,
+            env,
+            log_path=self.tmp / f"daphne-{port}.log",
+            profile_path=Path(f"{profile}.{self.next_call_no}") if profile else None,
+        )
         await daphne.start()
         target = Target(
             stream_url=daphne.stream_url,
@@ -344,6 +350,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds before the window")
     parser.add_argument("--speed", type=float, default=5.0, help="fake AI speed (x real time)")
     parser.add_argument("--chunk-ms", type=int, default=50, help="fake AI audio chunk")
+    parser.add_argument(
+        "--profile", help="run daphne under cProfile; stats go to PROFILE.<n> (figures distort)"
+    )
     return parser.parse_args(argv)
 
 

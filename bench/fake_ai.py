@@ -83,7 +83,9 @@ class CallRecord:
     """What the fake saw and produced for one call (one or more sessions, after reconnects)."""
 
     call_no: int
-    appends: int = 0
+    appends: int = 0  # distinct caller frames (a reconnect may replay the unfinished turn)
+    replayed: int = 0
+    frames: set[int] = field(default_factory=set)
     held: int = 0  # sent by the caller before this session ran our config
     speech_started: list[float] = field(default_factory=list)
     ready: list[float] = field(default_factory=list)  # session.updated sent, per session
@@ -98,6 +100,7 @@ class CallRecord:
         return {
             "call_no": self.call_no,
             "appends": self.appends,
+            "replayed": self.replayed,
             "held": self.held,
             "speech_started": self.speech_started,
             "ready": self.ready,
@@ -153,13 +156,17 @@ class Harvester:
             if values is None:
                 self.unstamped += 1
                 continue
-            call_no, _frame_no, sent_us = values
+            call_no, frame_no, sent_us = values
             if state.call is None:
                 state.call = self._call(call_no)
                 state.call.sessions += 1
                 state.call.live_sessions += 1
                 if state.ready_at is not None:
                     state.call.ready.append(state.ready_at)
+            if frame_no in state.call.frames:
+                state.call.replayed += 1
+                continue
+            state.call.frames.add(frame_no)
             state.call.appends += 1
             arrived_us = int(record.at * 1_000_000) % stamps.CLOCK_MOD
             age = stamps.age_us(sent_us, arrived_us)

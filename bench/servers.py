@@ -12,11 +12,12 @@ import itertools
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +182,7 @@ class Daphne:
     env: dict
     process: asyncio.subprocess.Process | None = None
     log_path: Path | None = None
-    extra: dict = field(default_factory=dict)
+    profile_path: Path | None = None  # run under cProfile, written when daphne stops
 
     @property
     def pid(self) -> int:
@@ -203,8 +204,10 @@ class Daphne:
         # A short blocking open before the server exists; nothing else runs yet.
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: ASYNC230
         try:
+            profiler = ["-m", "cProfile", "-o", str(self.profile_path)] if self.profile_path else []
             self.process = await asyncio.create_subprocess_exec(
                 str(PYTHON),
+                *profiler,
                 "-m",
                 "daphne",
                 "-b",
@@ -223,7 +226,12 @@ class Daphne:
         await wait_for_port(self.port, self.process)
 
     async def stop(self) -> None:
-        """Terminate daphne."""
+        """Terminate daphne (SIGINT under the profiler, so it writes its figures)."""
+        if self.profile_path and self.process and self.process.returncode is None:
+            self.process.send_signal(signal.SIGINT)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(20):
+                    await self.process.wait()
         await stop(self.process)
 
 

@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 import aiohttp
 import numpy as np
 
-from bench import servers
+from bench import metrics_probe, servers
 from bench.load import Behaviour, CallResult, Shared, SimCall, Target, speech_frames
 from bench.soak_checks import Verdict, read_rows, verify
 from bench.stats import fmt, slope
@@ -90,6 +90,16 @@ class SoakReport:
     frames_appended: int = 0
     verdict: Verdict = field(default_factory=Verdict)
     unfinished_fake_sessions: int = 0
+    server_log: list[str] = field(default_factory=list)
+    metrics_before: list[dict | None] = field(default_factory=list)
+    metrics_after: list[dict | None] = field(default_factory=list)
+
+    @property
+    def live_bridges_after(self) -> int | None:
+        """Bridges /metrics still counts as active after the run (None: no /metrics)."""
+        if not self.metrics_after or None in self.metrics_after:
+            return None
+        return round(sum(m.get("ars_active_calls", 0) for m in self.metrics_after))
 
     @property
     def leaked_sockets(self) -> int:
@@ -131,6 +141,7 @@ class Soak:
         self.next_call_no = 1
         self.finished = 0
         self.report = SoakReport(options, "PostgreSQL" if self.postgres else "SQLite")
+        self.metrics_token: str | None = None
 
     async def run(self) -> SoakReport:
         """Set up, run the calls, check, tear down."""
@@ -140,7 +151,7 @@ class Soak:
                 self.shared.http = http
                 await self.warm_up()
                 await self.drive()
-            await self.check()
+                await self.check()
         finally:
             await self.tear_down()
         return self.report
@@ -211,6 +222,17 @@ class Soak:
         await self.fake.ask("calls", forget=True)
         for daphne in self.daphnes:
             self.report.processes.append(ProcessFigures(daphne.port, await self.settled(daphne)))
+        self.metrics_token = await asyncio.to_thread(metrics_probe.issue_token, self.daphnes[0].env)
+        self.report.metrics_before = await self.scrape_all()
+
+    async def scrape_all(self) -> list[dict | None]:
+        """/metrics of every daphne (None where it is not served)."""
+        if self.metrics_token is None:
+            return [None for _ in self.daphnes]
+        return [
+            await metrics_probe.scrape(self.shared.http, d.base_url, self.metrics_token)
+            for d in self.daphnes
+        ]
 
     async def drive(self) -> None:
         """Run the slots until the time is up; sample memory meanwhile."""
@@ -278,8 +300,10 @@ class Soak:
         report.frames_appended = sum(appended.get(r.call_no, 0) for r in report.results)
         self.reactions(fake_calls)
         report.verdict = await asyncio.to_thread(verify, self.database_url, call_sids, fake_calls)
+        report.server_log = self.server_log_lines()
         for figures, daphne in zip(report.processes, self.daphnes, strict=True):
             figures.after = await self.settled(daphne, figures.baseline)
+        report.metrics_after = await self.scrape_all()
 
     def reactions(self, fake_calls: list[dict]) -> None:
         """Barge-in reaction per clear, and the silence heard across each AI reconnect."""
@@ -296,16 +320,28 @@ class Soak:
                 else:
                     self.report.reconnect_silence_s.append(result.reconnect_silence_s)
 
-    async def wait_finalized(self, call_sids: list[str]) -> None:
-        """Until every call row is ended (the recorder writes beside the hot path)."""
+    async def wait_finalized(self, call_sids: list[str]) -> bool:
+        """Until every call row is ended (the recorder writes beside the hot path) or timeout."""
         wanted = set(call_sids)
-        async with asyncio.timeout(SETTLE_TIMEOUT_S):
-            while True:
-                calls, _ = await asyncio.to_thread(read_rows, self.database_url)
-                done = {sid for _, sid, status, ended, _ in calls if ended is not None}
-                if wanted <= done:
-                    return
-                await asyncio.sleep(0.2)
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while time.monotonic() < deadline:
+            calls, _ = await asyncio.to_thread(read_rows, self.database_url)
+            if wanted <= {sid for _, sid, status, ended, _ in calls if ended is not None}:
+                return True
+            await asyncio.sleep(0.2)
+        return False
+
+    def server_log_lines(self) -> list[str]:
+        """Warnings and errors the daphnes logged, most frequent first (without timestamps)."""
+        counts: dict[str, int] = {}
+        for daphne in self.daphnes:
+            if daphne.log_path is None or not daphne.log_path.exists():
+                continue
+            for line in daphne.log_path.read_text(errors="replace").splitlines():
+                if " WARNING " in line or " ERROR " in line or "Traceback" in line:
+                    key = line.split(" ", 2)[-1][:160]
+                    counts[key] = counts.get(key, 0) + 1
+        return [f"{n} x {key}" for key, n in sorted(counts.items(), key=lambda kv: -kv[1])]
 
     async def settled(
         self, daphne: servers.Daphne, baseline: servers.ProcessSample | None = None
@@ -386,15 +422,47 @@ def render(report: SoakReport) -> str:
     lines.append(
         f"  leaked: {report.leaked_sockets} sockets, {report.leaked_threads} threads; "
         f"{report.unfinished_fake_sessions} AI sessions still open; asyncio tasks in daphne: "
-        "not observable from outside"
+        "not observable from outside (/metrics counts bridges, not tasks)"
     )
     for call_sid, speaker, item_id, text in verdict.lost_utterances[:5]:
         lines.append(f"  lost: {call_sid} {speaker} {item_id} {text!r}")
     for call_sid, speaker, item_id, text in verdict.text_differs[:5]:
         lines.append(f"  differs: {call_sid} {speaker} {item_id} stored {text}")
+    for call_sid in verdict.not_finalized[:5]:
+        lines.append(f"  not finalized: {call_sid}")
     for result in report.failed_calls[:5]:
         lines.append(f"  failed: call {result.call_no}: {result.error}")
+    lines.extend(metrics_lines(report))
+    lines.append(
+        f"daphne warnings/errors logged: {sum(int(x.split(' ')[0]) for x in report.server_log)}"
+    )
+    lines.extend(f"  {line}" for line in report.server_log[:8])
     return "\n".join(lines)
+
+
+def metrics_lines(report: SoakReport) -> list[str]:
+    """What the daphnes' /metrics say, before and after the run."""
+    if report.live_bridges_after is None:
+        return ["  /metrics: not served (no live-bridge or task figures from inside daphne)"]
+    lines = [f"  /metrics: bridges still active after the run: {report.live_bridges_after}"]
+    for before, after in zip(report.metrics_before, report.metrics_after, strict=True):
+        if not before or not after:
+            continue
+        name = "ars_barge_in_reaction_seconds"
+        count = after.get(f"{name}_count", 0) - before.get(f"{name}_count", 0)
+        p50 = metrics_probe.histogram_quantile(after, name, 0.5)
+        p99 = metrics_probe.histogram_quantile(after, name, 0.99)
+        finished = after.get("ars_calls_finished_total", 0) - before.get(
+            "ars_calls_finished_total", 0
+        )
+        lines.append(
+            f"  /metrics: {finished:.0f} calls finished; bridge's own barge-in reaction "
+            f"(speech_started -> clear sent), bucket bounds: p50 <= {fmt(p50 and p50 * 1000)} ms, "
+            f"p99 <= {fmt(p99 and p99 * 1000)} ms (n={count:.0f}); recorder lost "
+            f"{after.get('ars_recorder_lost_total', 0):.0f}, monitor events dropped "
+            f"{after.get('ars_monitor_events_dropped_total', 0):.0f}"
+        )
+    return lines
 
 
 async def run_soak(options: SoakOptions) -> SoakReport:
