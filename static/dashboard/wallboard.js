@@ -28,7 +28,8 @@ function handle(message) {
 }
 
 function loadSnapshot(snapshot) {
-  seqs.reset();
+  // Sequence numbers are kept: a call's counter never restarts, and a database row (seq null)
+  // must not overwrite the fresher live state of a call already on the board.
   const current = new Set(snapshot.calls.map((call) => call.call_sid));
   for (const [sid, row] of rows) {
     if (!current.has(sid)) {
@@ -36,7 +37,7 @@ function loadSnapshot(snapshot) {
       rows.delete(sid);
     }
   }
-  snapshot.calls.forEach(showCall);
+  snapshot.calls.filter((call) => !seqs.last.has(call.call_sid)).forEach(showCall);
   showTotals(snapshot.totals);
 }
 
@@ -47,6 +48,7 @@ function showCall(status) {
     row = newRow(status);
     rows.set(status.call_sid, row);
     body.append(row);
+    if (status.seq !== null && status.seq !== undefined) socket.requestResync(TOTALS_REFRESH_MS);
   }
   row.dataset.started = status.started_at || row.dataset.started;
   row.dataset.state = status.state;
