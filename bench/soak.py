@@ -91,6 +91,7 @@ class SoakReport:
     verdict: Verdict = field(default_factory=Verdict)
     unfinished_fake_sessions: int = 0
     server_log: list[str] = field(default_factory=list)
+    lossy_calls: list[tuple[str, int, bool]] = field(default_factory=list)
     metrics_before: list[dict | None] = field(default_factory=list)
     metrics_after: list[dict | None] = field(default_factory=list)
 
@@ -298,6 +299,12 @@ class Soak:
         report.frames_sent = sum(r.frames_sent for r in report.results)
         appended = {c["call_no"]: c["appends"] for c in fake_calls}
         report.frames_appended = sum(appended.get(r.call_no, 0) for r in report.results)
+        reconnected = {c["call_no"] for c in fake_calls if c["sessions"] > 1}
+        report.lossy_calls = [
+            (r.call_sid, r.frames_sent - appended.get(r.call_no, 0), r.call_no in reconnected)
+            for r in report.results
+            if r.frames_sent != appended.get(r.call_no, 0)
+        ]
         self.reactions(fake_calls)
         report.verdict = await asyncio.to_thread(verify, self.database_url, call_sids, fake_calls)
         report.server_log = self.server_log_lines()
@@ -332,15 +339,27 @@ class Soak:
         return False
 
     def server_log_lines(self) -> list[str]:
-        """Warnings and errors the daphnes logged, most frequent first (without timestamps)."""
+        """Warnings, errors and exceptions the daphnes logged, most frequent first."""
         counts: dict[str, int] = {}
         for daphne in self.daphnes:
             if daphne.log_path is None or not daphne.log_path.exists():
                 continue
+            in_traceback = False
             for line in daphne.log_path.read_text(errors="replace").splitlines():
-                if " WARNING " in line or " ERROR " in line or "Traceback" in line:
+                if line.startswith("Traceback"):
+                    in_traceback = True
+                    continue
+                if in_traceback and line.startswith((" ", "\t")):
+                    continue
+                if in_traceback:  # the exception line that ends a traceback
+                    key = f"exception: {line[:160]}"
+                    in_traceback = False
+                elif " WARNING " in line or " ERROR " in line:
                     key = line.split(" ", 2)[-1][:160]
-                    counts[key] = counts.get(key, 0) + 1
+                    key = key.split("] ", 1)[-1]  # drop the CallSid: count kinds, not calls
+                else:
+                    continue
+                counts[key] = counts.get(key, 0) + 1
         return [f"{n} x {key}" for key, n in sorted(counts.items(), key=lambda kv: -kv[1])]
 
     async def settled(
@@ -428,15 +447,19 @@ def render(report: SoakReport) -> str:
         lines.append(f"  lost: {call_sid} {speaker} {item_id} {text!r}")
     for call_sid, speaker, item_id, text in verdict.text_differs[:5]:
         lines.append(f"  differs: {call_sid} {speaker} {item_id} stored {text}")
+    for call_sid, lost, reconnected in report.lossy_calls[:5]:
+        why = " (its AI socket was cut)" if reconnected else ""
+        lines.append(f"  frames lost: {lost} in {call_sid}{why}")
     for call_sid in verdict.not_finalized[:5]:
         lines.append(f"  not finalized: {call_sid}")
     for result in report.failed_calls[:5]:
         lines.append(f"  failed: call {result.call_no}: {result.error}")
     lines.extend(metrics_lines(report))
     lines.append(
-        f"daphne warnings/errors logged: {sum(int(x.split(' ')[0]) for x in report.server_log)}"
+        f"daphne log: {sum(int(x.split(' ')[0]) for x in report.server_log)} warnings, errors "
+        "and exceptions"
     )
-    lines.extend(f"  {line}" for line in report.server_log[:8])
+    lines.extend(f"  {line}" for line in report.server_log[:10])
     return "\n".join(lines)
 
 
