@@ -4,6 +4,7 @@ import os
 
 # Must be set before the real settings module runs: it decides whether .env is read.
 os.environ["ARS_SKIP_DOTENV"] = "1"
+os.environ["SENTRY_DSN"] = ""  # a developer's exported DSN must not report test errors
 
 from arsproject.settings import *  # noqa: F403
 

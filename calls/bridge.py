@@ -99,6 +99,7 @@ class CallBridge:
         self.ending = False
         self.closed = False
         self.state = CallState.CONNECTING
+        self.state_published = False
         self.barge_in_reaction_s: list[float] = []
         self.bad_frames: dict[str, int] = {}
         self.connected_ok = False
@@ -552,9 +553,12 @@ class CallBridge:
             logger.info("OpenAI socket closed while sending")
 
     def set_state(self, state: str) -> None:
-        """Change the live state and tell the observer."""
+        """Change the live state and tell the observer (only real changes are published)."""
+        if state == self.state and self.state_published:
+            return
         self.state = state
         if self.observer is not None:
+            self.state_published = True
             self.observer.state_changed(state, self.counters)
 
     def record_event(self, kind: str, data: dict) -> None:

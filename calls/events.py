@@ -9,6 +9,7 @@ the log, once per outage.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -151,7 +152,9 @@ class EventPublisher:
         if self._loop is not loop or self._task is None or self._task.done():
             self._loop = loop
             self._queue = asyncio.Queue(self.capacity)
-            self._task = loop.create_task(self._drain(self._queue), name="monitor-publisher")
+            self._task = loop.create_task(
+                self._drain(self._queue), name="monitor-publisher", context=contextvars.Context()
+            )
         return self._queue
 
     async def _drain(self, queue: asyncio.Queue) -> None:

@@ -8,6 +8,7 @@ was lost. Nothing is dropped silently.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,7 +81,9 @@ class Recorder:
         if self._loop is not loop or self._task is None or self._task.done():
             self._loop = loop
             self._queue = asyncio.Queue(self.capacity)
-            self._task = loop.create_task(self._drain(self._queue), name="call-recorder")
+            self._task = loop.create_task(
+                self._drain(self._queue), name="call-recorder", context=contextvars.Context()
+            )
         return self._queue
 
     async def _drain(self, queue: asyncio.Queue) -> None:

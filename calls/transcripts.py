@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from calls.call_observer import BridgeObserver, CallCounters, UtteranceRecord
 from calls.playback import ItemPlayback, PlaybackTracker
 
-PARTIAL_TEXT_INTERVAL_S = 0.15  # throttle for partial agent text sent to supervisors
+PARTIAL_TEXT_INTERVAL_S = 0.15  # throttle for partial text sent to supervisors
 HISTORY_TURNS = 20  # recent utterances replayed into a new session after a reconnect
 
 
@@ -51,6 +51,7 @@ class Transcripts:
         self.turns: dict[str, AgentTurn] = {}
         self.caller_started: dict[str, int] = {}
         self.caller_partial: dict[str, str] = {}
+        self.caller_partial_at: dict[str, float] = {}
         self.history: deque[tuple[str, str]] = deque(maxlen=HISTORY_TURNS)
         self.speech_stopped_at: float | None = None
 
@@ -68,12 +69,17 @@ class Transcripts:
         """Partial caller text for supervisors."""
         text = self.caller_partial.get(item_id, "") + delta
         self.caller_partial[item_id] = text
-        if self.observer:
+        now = time.monotonic()
+        if self.observer and now - self.caller_partial_at.get(item_id, 0.0) >= (
+            PARTIAL_TEXT_INTERVAL_S
+        ):
+            self.caller_partial_at[item_id] = now
             self.observer.transcript_delta("caller", item_id, text)
 
     def caller_done(self, item_id: str, transcript: str) -> None:
         """A finished caller turn."""
         self.caller_partial.pop(item_id, None)
+        self.caller_partial_at.pop(item_id, None)
         text = transcript.strip()
         if not text:
             return
