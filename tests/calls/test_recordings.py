@@ -122,3 +122,13 @@ def test_purge_deletes_recordings_past_retention(settings):
 def test_a_recording_name_cannot_leave_the_folder():
     with pytest.raises(ValueError):
         path_of("../../etc/passwd")
+
+
+def test_the_call_page_plays_the_recording_for_staff(client, staff_user):
+    call = Call.objects.create(
+        call_sid="CA" + "5" * 32, status="completed", recording="CA" + "5" * 32 + ".wav"
+    )
+    client.force_login(staff_user)
+    page = client.get(reverse("dashboard-call", args=[call.call_sid])).content.decode()
+    assert "<audio controls" in page
+    assert reverse("call-recording", args=[call.call_sid]) in page
