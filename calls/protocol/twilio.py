@@ -132,7 +132,7 @@ def parse_twilio_message(text: str) -> TwilioMessage:
     if len(text) > MAX_FRAME_BYTES:
         raise InvalidTwilioMessage("frame larger than 64 KiB")
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = _DECODER.decode(text)
     except (ValueError, RecursionError):
         raise InvalidTwilioMessage("not JSON") from None
     if not isinstance(data, dict):
@@ -147,6 +147,10 @@ def parse_twilio_message(text: str) -> TwilioMessage:
 def _refuse_constant(name: str):
     """NaN and Infinity are not JSON: Twilio never sends them."""
     raise ValueError(f"{name} is not JSON")
+
+
+# One decoder for every frame: json.loads with options would build a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def is_base64(text: str) -> bool:
