@@ -252,7 +252,7 @@ class CallBridge(OpenAIEvents):
         if self.socket is not None:
             await self.socket.close()
         await asyncio.gather(*(t for t in self.tasks if t is not current), return_exceptions=True)
-        self.set_state(CallState.ENDED)
+        self.state = CallState.ENDED  # finalize() publishes the ended status, with its reason
         if self.observer is not None:
             if self.recording is not None:
                 await self.observer.save_recording(self.recording)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from channels.db import database_sync_to_async
@@ -35,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 REFUSED_CLOSE_CODE = 4008  # daphne can send only 1000 or 3000-4999
 NOT_CONFIGURED_CLOSE_CODE = 4503
+LISTENER_STOP_SECONDS = 2.0
 
 
 def bridge_settings() -> BridgeSettings:
@@ -61,8 +61,9 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
 
         Channels' generic loop creates a future per message and dies if the channel layer
         raises (Redis down), which would drop the call. Here Twilio's frames are read in a
-        plain loop, and supervisor messages come from a listener task that survives an
-        unreachable layer and rejoins the control group when it returns.
+        plain loop, and supervisor messages come from a listener task, started once the call
+        is verified, that survives an unreachable layer and rejoins the control group when it
+        returns. Joining happens in that task, so a slow Redis never holds up the audio.
         """
         self.scope = scope
         self.base_send = send
@@ -70,20 +71,30 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.pending_group = ""
         self.control_group_name = ""
-        listener = None
+        self.listener: asyncio.Future | None = None
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
-            listener = asyncio.ensure_future(self.listen_to_layer())
         try:
             while True:
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
         finally:
-            if listener is not None:
-                listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listener
+            await self.stop_listening()
+
+    def listen_for_supervisors(self, call_sid: str) -> None:
+        """Join control.call.<CallSid> and deliver its messages, in a task of this call."""
+        if self.channel_layer is None:
+            return
+        self.control_group_name = self.pending_group = control_group(call_sid)
+        self.listener = asyncio.ensure_future(self.listen_to_layer())
+
+    async def stop_listening(self) -> None:
+        """Cancel the listener; a layer that is slow to cancel must not hold up teardown."""
+        if self.listener is None:
+            return
+        self.listener.cancel()
+        await asyncio.wait([self.listener], timeout=LISTENER_STOP_SECONDS)
 
     async def listen_to_layer(self) -> None:
         """Deliver channel-layer messages; back off and retry while the layer is unreachable."""
@@ -186,17 +197,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         self.stream_sid = start.stream_sid
         self.log_tag.sid = claimed.call_sid  # every log line of this call's tasks names it
         self.call_log = CallLog(claimed)
-        await self.join_control_group(claimed.call_sid)
+        self.listen_for_supervisors(claimed.call_sid)
         await self.bridge.begin(start.stream_sid, claimed.config, self.call_log)
-
-    async def join_control_group(self, call_sid: str) -> None:
-        """Listen for supervisor actions; a down layer is retried by the listener, not fatal."""
-        self.control_group_name = control_group(call_sid)
-        try:
-            await self.channel_layer.group_add(control_group(call_sid), self.channel_name)
-        except Exception as error:
-            logger.warning("could not join the control group yet, will retry: %s", error)
-            self.pending_group = control_group(call_sid)
 
     async def refuse(self, reason: str) -> None:
         """Close a stream that is not one of our calls."""
