@@ -9,6 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
+from arsproject.channel_layers import REDIS_BACKEND
 from calls.events import call_group, control_group, control_message, publisher
 from calls.models import Call
 from tests.calls.waiting import delivered, eventually
@@ -69,7 +70,7 @@ def private_redis(tmp_path, settings):
     redis.start()
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": REDIS_BACKEND,
             "CONFIG": {"hosts": [redis.url]},
         }
     }

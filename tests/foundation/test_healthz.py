@@ -3,11 +3,13 @@
 import pytest
 from django.test import override_settings
 
+from arsproject.channel_layers import REDIS_BACKEND
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UNREACHABLE_REDIS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": REDIS_BACKEND,
         "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
     }
 }
@@ -36,7 +38,7 @@ async def test_healthz_is_503_naming_an_unreachable_redis(async_client):
 async def test_healthz_is_200_with_the_real_redis(async_client, redis_url):
     layers = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": REDIS_BACKEND,
             "CONFIG": {"hosts": [redis_url]},
         }
     }
