@@ -9,12 +9,13 @@ the log, once per outage.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from channels.layers import get_channel_layer
+
+from calls.drained_queue import DrainedQueue
 
 logger = logging.getLogger(__name__)
 
@@ -123,39 +124,21 @@ class EventPublisher:
     """Per-process fan-out of monitor events through a bounded queue and one drain task."""
 
     def __init__(self, capacity: int = QUEUE_CAPACITY):
-        self.capacity = capacity
         self.dropped = 0
         self.failures = 0
-        self._queue: asyncio.Queue | None = None
-        self._task: asyncio.Task | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending = DrainedQueue(capacity, self._drain, "monitor-publisher")
         self._layer_down = False
 
     def publish(self, event: MonitorEvent) -> None:
         """Queue an event without waiting; never blocks the caller's audio."""
-        queue = self._ensure_running()
-        if queue.full():
-            queue.get_nowait()
+        if self._pending.put(event) is not None:
             self.dropped += 1
             if self.dropped in (1, 100) or self.dropped % 10_000 == 0:
                 logger.warning("monitor queue full: %d events dropped so far", self.dropped)
-        queue.put_nowait(event)
 
     async def flush(self) -> None:
         """Wait until every queued event has been handed to the channel layer (tests, shutdown)."""
-        if self._queue is not None and self._loop is asyncio.get_running_loop():
-            await self._queue.join()
-
-    def _ensure_running(self) -> asyncio.Queue:
-        """Start the drain task on the running loop (a new loop, as in tests, gets a new one)."""
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._task is None or self._task.done():
-            self._loop = loop
-            self._queue = asyncio.Queue(self.capacity)
-            self._task = loop.create_task(
-                self._drain(self._queue), name="monitor-publisher", context=contextvars.Context()
-            )
-        return self._queue
+        await self._pending.join()
 
     async def _drain(self, queue: asyncio.Queue) -> None:
         """Send queued events to their groups, forever; a failing layer is logged, not fatal."""

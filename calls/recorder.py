@@ -8,13 +8,14 @@ was lost. Nothing is dropped silently.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.db import InterfaceError, OperationalError, transaction
+
+from calls.drained_queue import DrainedQueue
 
 logger = logging.getLogger(__name__)
 
@@ -44,19 +45,14 @@ class Recorder:
     """Per-process writer of call records."""
 
     def __init__(self, capacity: int = QUEUE_CAPACITY):
-        self.capacity = capacity
         self.lost = 0
-        self._queue: asyncio.Queue | None = None
-        self._task: asyncio.Task | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending = DrainedQueue(capacity, self._drain, "call-recorder")
         self._database_down = False
 
     def record(self, call_sid: str, what: str, operation: Callable, *args) -> None:
         """Queue a write without waiting; when full, drop the oldest and log what was lost."""
-        queue = self._ensure_running()
-        if queue.full():
-            lost = queue.get_nowait()
-            queue.task_done()
+        lost = self._pending.put(Record(call_sid, what, operation, args))
+        if lost is not None:
             self.lost += 1
             logger.error(
                 "database backlog full: lost %s of call %s (%d lost so far)",
@@ -64,27 +60,15 @@ class Recorder:
                 lost.call_sid,
                 self.lost,
             )
-        queue.put_nowait(Record(call_sid, what, operation, args))
 
     async def flush(self) -> None:
         """Wait until every queued record is written (tests, teardown, shutdown)."""
-        if self._queue is not None and self._loop is asyncio.get_running_loop():
-            await self._queue.join()
+        await self._pending.join()
 
     @property
     def backlog(self) -> int:
         """Records waiting to be written."""
-        return self._queue.qsize() if self._queue is not None else 0
-
-    def _ensure_running(self) -> asyncio.Queue:
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._task is None or self._task.done():
-            self._loop = loop
-            self._queue = asyncio.Queue(self.capacity)
-            self._task = loop.create_task(
-                self._drain(self._queue), name="call-recorder", context=contextvars.Context()
-            )
-        return self._queue
+        return self._pending.size
 
     async def _drain(self, queue: asyncio.Queue) -> None:
         """Write batches forever, retrying while the database is unreachable."""
