@@ -57,3 +57,18 @@ def redis_url():
     if required:
         pytest.fail(f"Redis is required here but not reachable (REDIS_URL={url or 'unset'})")
     pytest.skip("REDIS_URL unset or unreachable; CI runs this with Redis")
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Give every test a new channel layer.
+
+    Each test runs in its own event loop, and channels_redis keeps loop-bound state (its receive
+    lock and buffers) on the layer object: a layer reused across loops can leave a receive that
+    never finishes, hanging the loop's shutdown. A server has one loop and never meets this.
+    """
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
