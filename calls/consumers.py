@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 REFUSED_CLOSE_CODE = 4008  # daphne can send only 1000 or 3000-4999
 NOT_CONFIGURED_CLOSE_CODE = 4503
 LISTENER_STOP_SECONDS = 2.0
+STOP_LISTENING = "listener.stop"  # sent by a consumer to its own channel at teardown
 
 
 def bridge_settings() -> BridgeSettings:
@@ -90,11 +91,25 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         self.listener = asyncio.ensure_future(self.listen_to_layer())
 
     async def stop_listening(self) -> None:
-        """Cancel the listener; a layer that is slow to cancel must not hold up teardown."""
+        """Stop the listener by a message to itself, so channels_redis' receive() is never cut.
+
+        Cancelling a receive() that is waiting on Redis can leave a task that never finishes,
+        so the listener is asked to return instead; cancellation is only the fallback (for
+        example while the layer is unreachable), and teardown never waits long on it.
+        """
         if self.listener is None:
             return
-        self.listener.cancel()
-        await asyncio.wait([self.listener], timeout=LISTENER_STOP_SECONDS)
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.send(self.channel_name, {"type": STOP_LISTENING}),
+                LISTENER_STOP_SECONDS,
+            )
+            await asyncio.wait([self.listener], timeout=LISTENER_STOP_SECONDS)
+        except Exception:  # the layer is down: fall back to cancelling
+            logger.debug("could not ask the layer listener to stop", exc_info=True)
+        if not self.listener.done():
+            self.listener.cancel()
+            await asyncio.wait([self.listener], timeout=LISTENER_STOP_SECONDS)
 
     async def listen_to_layer(self) -> None:
         """Deliver channel-layer messages; back off and retry while the layer is unreachable."""
@@ -115,6 +130,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             if failures:
                 logger.info("channel layer reachable again")
                 failures = 0
+            if message.get("type") == STOP_LISTENING:
+                return
             await self.dispatch(message)
 
     async def connect(self):

@@ -54,3 +54,14 @@ class DrainedQueue:
                 self.drain(self._queue), name=self.name, context=contextvars.Context()
             )
         return self._queue
+
+
+def stop_if_cancelled() -> None:
+    """Re-raise a cancellation that library code swallowed (channels_redis can, mid-send).
+
+    Without this a drain task asked to stop would go back to waiting on its queue forever, and
+    the event loop's shutdown would wait for it.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

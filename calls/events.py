@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from channels.layers import get_channel_layer
 
-from calls.drained_queue import DrainedQueue
+from calls.drained_queue import DrainedQueue, stop_if_cancelled
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,7 @@ class EventPublisher:
                     self._layer_down = True
             finally:
                 queue.task_done()
+            stop_if_cancelled()
 
     async def _send(self, event: MonitorEvent) -> None:
         """Deliver one event to the call's group and, for status, to the wallboard."""

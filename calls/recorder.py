@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from django.db import InterfaceError, OperationalError, transaction
 
-from calls.drained_queue import DrainedQueue
+from calls.drained_queue import DrainedQueue, stop_if_cancelled
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ class Recorder:
             await self._write_with_retry(batch)
             for _ in batch:
                 queue.task_done()
+            stop_if_cancelled()
 
     async def _write_with_retry(self, batch: list[Record]) -> None:
         """Write a batch; retry while the database is unreachable, isolate rows it rejects."""
