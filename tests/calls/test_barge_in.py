@@ -3,7 +3,8 @@
 import pytest
 from channels.db import database_sync_to_async
 
-from calls.models import Call, Utterance
+from calls.models import Call
+from tests.calls.scenarios import first_agent_utterance, interrupt_the_greeting
 from tests.calls.waiting import delivered, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,20 +18,6 @@ def responses_done(session) -> int:
 def sent_errors(session):
     """Error events the fake sent to the bridge."""
     return [r.event for r in session.sent if r.event.get("type") == "error"]
-
-
-async def interrupt_the_greeting(fake_ai, make_caller):
-    """Dial, hear part of the greeting, then talk over it until Twilio is told to clear."""
-    call = await make_caller().dial()
-    session = await fake_ai.next_session()
-    await eventually(
-        lambda: call.buffered_ms >= 2000
-    )  # the greeting arrived, faster than real time
-    await call.send_silence(600)  # ... and the caller has heard 600 ms of it
-    heard_before = call.heard_ms
-    await call.send_speech(300)
-    await call.wait_for(lambda c: len(c.clears) == 1, timeout=10)
-    return call, session, heard_before
 
 
 async def test_nothing_plays_after_clear(fake_ai, make_caller):
@@ -64,13 +51,7 @@ async def test_the_interrupted_turn_keeps_generated_and_heard_text(fake_ai, make
     await call.wait_for(lambda c: c.buffered_ms == 0, timeout=5)
     await call.hang_up()
     await drained()
-    greeting = await database_sync_to_async(
-        lambda: (
-            Utterance.objects.filter(call__call_sid=call.call_sid, speaker="agent")
-            .order_by("id")
-            .first()
-        )
-    )()
+    greeting = await first_agent_utterance(call.call_sid)
     assert greeting.interrupted is True
     assert greeting.text.startswith("안녕하세요, 고객센터 AI 상담원입니다.")
     assert greeting.heard_text

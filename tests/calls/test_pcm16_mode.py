@@ -4,10 +4,9 @@ import base64
 
 import numpy as np
 import pytest
-from channels.db import database_sync_to_async
 
 from calls.audio import ulaw_decode
-from calls.models import Utterance
+from tests.calls.scenarios import first_agent_utterance, interrupt_the_greeting
 from tests.calls.waiting import delivered, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,13 +47,7 @@ async def test_the_session_is_pcm_and_audio_is_transcoded_both_ways(fake_ai, mak
 
 
 async def test_barge_in_truncates_at_48_bytes_per_ms(fake_ai, make_caller, drained):
-    call = await make_caller().dial()
-    session = await fake_ai.next_session()
-    await eventually(lambda: call.buffered_ms >= 2000)
-    await call.send_silence(600)
-    heard_before = call.heard_ms
-    await call.send_speech(300)
-    await call.wait_for(lambda c: len(c.clears) == 1, timeout=10)
+    call, session, heard_before = await interrupt_the_greeting(fake_ai, make_caller)
     truncate = await session.wait_for_client_event("conversation.item.truncate")
     assert heard_before - 100 <= truncate["audio_end_ms"] <= call.heard_ms
     assert truncate["item_id"] in session.conversation.truncations
@@ -62,13 +55,7 @@ async def test_barge_in_truncates_at_48_bytes_per_ms(fake_ai, make_caller, drain
     await call.wait_for(lambda c: c.buffered_ms == 0, timeout=5)
     await call.hang_up()
     await drained()
-    greeting = await database_sync_to_async(
-        lambda: (
-            Utterance.objects.filter(call__call_sid=call.call_sid, speaker="agent")
-            .order_by("id")
-            .first()
-        )
-    )()
+    greeting = await first_agent_utterance(call.call_sid)
     assert greeting.interrupted
     assert greeting.text.startswith(greeting.heard_text) and greeting.heard_text
     assert 0 < greeting.played_ms < greeting.generated_ms
