@@ -198,12 +198,7 @@ class Bench:
 
     def samples(self, server_pid: int) -> dict:
         """CPU and memory of the server, the fake and this process."""
-        return {
-            "server": servers.sample(server_pid),
-            "fake": servers.sample(self.fake.pid),
-            "self": servers.sample(os.getpid()),
-            "machine": servers.machine_busy_s(),
-        }
+        return servers.sample_run(server_pid, self.fake.pid)
 
     def fill(self, figures, results, inbound, fake_calls, before, after, base, since) -> None:
         """Turn raw measurements into the table's figures."""

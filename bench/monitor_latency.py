@@ -232,12 +232,7 @@ class Bench:
 
     def samples(self, server_pid: int) -> dict:
         """CPU of daphne, the fake, this process, and the whole machine."""
-        return {
-            "server": servers.sample(server_pid),
-            "fake": servers.sample(self.fake.pid),
-            "self": servers.sample(os.getpid()),
-            "machine": servers.machine_busy_s(),
-        }
+        return servers.sample_run(server_pid, self.fake.pid)
 
 
 def render(figures: list[Figures], args: argparse.Namespace) -> str:

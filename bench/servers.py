@@ -276,3 +276,13 @@ def migrate(env: dict) -> None:
 def python_env_note() -> str:
     """The interpreter the figures were taken with."""
     return f"Python {sys.version.split()[0]}"
+
+
+def sample_run(server_pid: int, fake_pid: int) -> dict:
+    """CPU and memory of the server, the fake AI and this process, and the machine's busy time."""
+    return {
+        "server": sample(server_pid),
+        "fake": sample(fake_pid),
+        "self": sample(os.getpid()),
+        "machine": machine_busy_s(),
+    }
