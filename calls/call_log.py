@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
 
 from channels.db import database_sync_to_async
 
@@ -14,19 +17,53 @@ from calls.services import ClaimedCall
 
 logger = logging.getLogger(__name__)
 
+PARTIALS_KEPT = 4  # turns in progress whose text a new watcher is sent
+UTTERANCES_RESENT = 3  # finished turns a new watcher is sent (the recorder may not have them yet)
+
 
 class CallLog:
-    """Turns bridge reports into database rows (queued) and live events (queued)."""
+    """Turns bridge reports into database rows (queued) and live events (queued).
 
-    def __init__(self, claimed: ClaimedCall):
+    Every record reaches the database; the detail stream reaches the channel layer only while a
+    supervisor's lease (`watch`) runs, and a new watcher first gets what its database snapshot
+    may lack: the status, the last finished turns and the text of turns in progress. Sequence
+    numbers count published events only, so a watcher never sees a gap that is not a loss.
+    """
+
+    def __init__(self, claimed: ClaimedCall, clock: Callable[[], float] = time.monotonic):
         self.call = claimed
         self.seq = 0
         self.state = events.CallState.CONNECTING
+        self.counters = CallCounters()
+        self.clock = clock
+        self.watched_until = float("-inf")
+        self.partials: OrderedDict[str, tuple[str, str]] = OrderedDict()  # item -> speaker, text
+        self.recent_utterances: deque[dict] = deque(maxlen=UTTERANCES_RESENT)
 
     def next_seq(self) -> int:
         """Per-call sequence number of live events."""
         self.seq += 1
         return self.seq
+
+    @property
+    def watched(self) -> bool:
+        """Whether a supervisor's lease on the detail stream is running."""
+        return self.clock() < self.watched_until
+
+    def watch(self, seconds: float) -> None:
+        """A supervisor subscribed (or renewed): publish details for `seconds` from now."""
+        newly_watched = not self.watched
+        self.watched_until = max(self.watched_until, self.clock() + max(0.0, seconds))
+        if newly_watched and self.watched:
+            self.catch_up()
+
+    def catch_up(self) -> None:
+        """Send a new watcher the status, the last finished turns and the turns in progress."""
+        events.publish(self.status_event(self.counters))
+        for fields in self.recent_utterances:
+            events.publish(events.UtteranceEvent(self.call.call_sid, self.next_seq(), **fields))
+        for item_id, (speaker, text) in self.partials.items():
+            self.publish_partial(speaker, item_id, text)
 
     def status_event(self, counters: CallCounters, status="in_progress", end_reason=""):
         """A full status snapshot of the call."""
@@ -47,12 +84,22 @@ class CallLog:
         )
 
     def state_changed(self, state: str, counters: CallCounters) -> None:
-        """Publish the new state as a full snapshot."""
+        """Publish the new state as a full snapshot (to the call's watchers if any)."""
         self.state = state
-        events.publish(self.status_event(counters))
+        self.counters = counters
+        events.publish(self.status_event(counters), to_call_group=self.watched)
 
     def transcript_delta(self, speaker: str, item_id: str, text_so_far: str) -> None:
-        """Publish partial text."""
+        """Keep the partial text for a future watcher; publish it while watched."""
+        self.partials[item_id] = (speaker, text_so_far)
+        self.partials.move_to_end(item_id)
+        if len(self.partials) > PARTIALS_KEPT:
+            self.partials.popitem(last=False)
+        if self.watched:
+            self.publish_partial(speaker, item_id, text_so_far)
+
+    def publish_partial(self, speaker: str, item_id: str, text_so_far: str) -> None:
+        """Publish the text of a turn so far."""
         events.publish(
             events.TranscriptDeltaEvent(
                 call_sid=self.call.call_sid,
@@ -85,19 +132,19 @@ class CallLog:
             self.call.call_id,
             fields,
         )
-        events.publish(
-            events.UtteranceEvent(
-                call_sid=self.call.call_sid,
-                seq=self.next_seq(),
-                speaker=record.speaker,
-                item_id=record.item_id,
-                text=record.text,
-                heard_text=record.heard_text,
-                interrupted=record.interrupted,
-                started_ms=record.started_ms,
-                latency_ms=record.latency_ms,
-            )
-        )
+        self.partials.pop(record.item_id, None)
+        live = {
+            "speaker": record.speaker,
+            "item_id": record.item_id,
+            "text": record.text,
+            "heard_text": record.heard_text,
+            "interrupted": record.interrupted,
+            "started_ms": record.started_ms,
+            "latency_ms": record.latency_ms,
+        }
+        self.recent_utterances.append(live)
+        if self.watched:
+            events.publish(events.UtteranceEvent(self.call.call_sid, self.next_seq(), **live))
 
     def event(self, kind: str, data: dict, offset_ms: int | None, actor_id=None) -> None:
         """Queue a timeline entry and publish it."""
@@ -111,6 +158,8 @@ class CallLog:
             offset_ms,
             actor_id,
         )
+        if not self.watched:
+            return
         events.publish(
             events.TimelineEvent(
                 call_sid=self.call.call_sid,
@@ -123,6 +172,8 @@ class CallLog:
 
     def turn_metrics(self, item_id: str, metrics: dict) -> None:
         """Publish one turn's latencies (they are stored with its utterance)."""
+        if not self.watched:
+            return
         events.publish(
             events.TurnMetricsEvent(
                 call_sid=self.call.call_sid, seq=self.next_seq(), item_id=item_id, **metrics
@@ -166,4 +217,5 @@ class CallLog:
             session,
         )
         self.state = events.CallState.ENDED
-        events.publish(self.status_event(counters, status="ended", end_reason=reason))
+        ended = self.status_event(counters, status="ended", end_reason=reason)
+        events.publish(ended, to_call_group=self.watched)

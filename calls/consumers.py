@@ -14,7 +14,7 @@ from django.conf import settings
 from calls import metrics, services
 from calls.bridge import BridgeSettings, CallBridge
 from calls.call_log import CallLog
-from calls.events import control_group
+from calls.events import WATCH_LEASE_SECONDS, control_group
 from calls.log_context import tag_this_task
 from calls.protocol.twilio import (
     Connected,
@@ -228,6 +228,13 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.bridge.on_control(
                 message.get("action", ""), message.get("text", ""), message.get("actor_name", "")
             )
+
+    async def call_watch(self, message: dict) -> None:
+        """A supervisor watches this call: publish its detail stream for the lease's seconds."""
+        if self.call_log is not None:
+            seconds = message.get("seconds")
+            if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+                self.call_log.watch(min(float(seconds), WATCH_LEASE_SECONDS))
 
     async def send_text(self, text: str) -> None:
         """Hot path: hand a frame straight to the server (skips the generic send's checks)."""

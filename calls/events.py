@@ -1,5 +1,11 @@
 """Live call events and publish(): the only place that talks to the channel layer.
 
+A call's detail stream (transcript, utterances, timeline, metrics) is published only while a
+supervisor watches it: the monitor socket sends `call.watch` to the call's holder when it
+subscribes and renews it every WATCH_RENEW_SECONDS; the holder publishes details until the lease
+(WATCH_LEASE_SECONDS) runs out. With a hundred calls and a few supervisors this keeps the
+channel layer's traffic to what someone looks at. Status snapshots always reach the wallboard.
+
 Events leave the call's hot path through a bounded queue; a drain task sends them to the
 channel-layer groups. If the layer is slow or down the call goes on: the queue drops its oldest
 event (status events are full snapshots and the pages resync on a sequence gap) and says so in
@@ -21,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 WALLBOARD_GROUP = "monitor"
 QUEUE_CAPACITY = 10_000
+WATCH_MESSAGE = "call.watch"
+WATCH_LEASE_SECONDS = 60.0
+WATCH_RENEW_SECONDS = 20.0
 
 
 def call_group(call_sid: str) -> str:
@@ -129,9 +138,12 @@ class EventPublisher:
         self._pending = DrainedQueue(capacity, self._drain, "monitor-publisher")
         self._layer_down = False
 
-    def publish(self, event: MonitorEvent) -> None:
-        """Queue an event without waiting; never blocks the caller's audio."""
-        if self._pending.put(event) is not None:
+    def publish(self, event: MonitorEvent, *, to_call_group: bool = True) -> None:
+        """Queue an event without waiting; never blocks the caller's audio.
+
+        to_call_group=False sends a status event to the wallboard only (nobody watches the call).
+        """
+        if self._pending.put((event, to_call_group)) is not None:
             self.dropped += 1
             if self.dropped in (1, 100) or self.dropped % 10_000 == 0:
                 logger.warning("monitor queue full: %d events dropped so far", self.dropped)
@@ -143,9 +155,9 @@ class EventPublisher:
     async def _drain(self, queue: asyncio.Queue) -> None:
         """Send queued events to their groups, forever; a failing layer is logged, not fatal."""
         while True:
-            event = await queue.get()
+            event, to_call_group = await queue.get()
             try:
-                await self._send(event)
+                await self._send(event, to_call_group)
                 if self._layer_down:
                     logger.info("channel layer reachable again; monitoring resumed")
                     self._layer_down = False
@@ -158,11 +170,12 @@ class EventPublisher:
                 queue.task_done()
             stop_if_cancelled()
 
-    async def _send(self, event: MonitorEvent) -> None:
+    async def _send(self, event: MonitorEvent, to_call_group: bool) -> None:
         """Deliver one event to the call's group and, for status, to the wallboard."""
         layer = get_channel_layer()
         message = {"type": "monitor.event", "event": event.as_message()}
-        await layer.group_send(call_group(event.call_sid), message)
+        if to_call_group:
+            await layer.group_send(call_group(event.call_sid), message)
         if event.to_wallboard:
             await layer.group_send(WALLBOARD_GROUP, message)
 
@@ -170,9 +183,14 @@ class EventPublisher:
 publisher = EventPublisher()
 
 
-def publish(event: MonitorEvent) -> None:
+def publish(event: MonitorEvent, *, to_call_group: bool = True) -> None:
     """Publish a live event for supervisors (non-blocking)."""
-    publisher.publish(event)
+    publisher.publish(event, to_call_group=to_call_group)
+
+
+def watch_message(seconds: float = WATCH_LEASE_SECONDS) -> dict:
+    """Ask a call's holder to publish its detail stream for the next `seconds` (`call.watch`)."""
+    return {"type": WATCH_MESSAGE, "seconds": seconds}
 
 
 def control_message(action: str, *, actor_id: int | None, actor_name: str, text: str = "") -> dict:

@@ -11,13 +11,17 @@ Server → client:
     {"type": "action.sent", "action": …, "call_sid": …} or {"type": "error", "code": …}.
 
 The snapshot comes from the database; live state self-heals because status events are full
-snapshots and transcript deltas carry the text so far. The socket does not send
-`call.snapshot.request` to a call's holder: MediaStreamConsumer has no handler for it, and an
-unhandled message type would raise inside the consumer that carries the call's audio.
+snapshots and transcript deltas carry the text so far. Watching a call sends `call.watch` to its
+holder, renewed while the page stays (calls/events.py): the holder publishes the call's details
+only under such a lease, and answers a new one with what the snapshot may lack. The socket sends
+the holder no other message type: an unhandled type would raise inside the consumer that
+carries the call's audio.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 
 from channels.db import database_sync_to_async
@@ -25,9 +29,18 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from calls.call_data import can_see_numbers, mask_message
 from calls.dashboard_access import is_staff
-from calls.events import WALLBOARD_GROUP, call_group
+from calls.drained_queue import stop_if_cancelled
+from calls.events import (
+    WALLBOARD_GROUP,
+    WATCH_RENEW_SECONDS,
+    call_group,
+    control_group,
+    watch_message,
+)
 from calls.monitoring import call_snapshot, wallboard_snapshot
 from calls.supervisor import ACTIONS, ActionRefused, send_action
+
+logger = logging.getLogger(__name__)
 
 FORBIDDEN_CLOSE_CODE = 4403
 CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
@@ -45,6 +58,7 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
             return
         self.reveal = can_see_numbers(self.user)
         self.subscribed: list[str] = []
+        self.watching: asyncio.Task | None = None
 
     async def disconnect(self, code):
         """Leave the subscribed groups."""
@@ -68,6 +82,7 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(snapshot)
         elif target == "call" and CALL_SID.match(call_sid):
             await self.join(call_group(call_sid))
+            self.watching = asyncio.ensure_future(self.keep_watching(call_sid))
             snapshot = await database_sync_to_async(call_snapshot)(call_sid, self.reveal)
             if snapshot is None:
                 await self.leave()
@@ -106,8 +121,21 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(group, self.channel_name)
         self.subscribed = [group]
 
+    async def keep_watching(self, call_sid: str):
+        """Hold a lease on the call's detail stream: ask now, then renew until unsubscribed."""
+        while True:
+            try:
+                await self.channel_layer.group_send(control_group(call_sid), watch_message())
+            except Exception as error:  # the layer is down: the next renewal tries again
+                logger.warning("could not ask call %s for its details: %s", call_sid, error)
+            stop_if_cancelled()
+            await asyncio.sleep(WATCH_RENEW_SECONDS)
+
     async def leave(self):
-        """Drop every subscription."""
+        """Drop every subscription (and the lease on a watched call, which then runs out)."""
+        if getattr(self, "watching", None) is not None:
+            self.watching.cancel()
+            self.watching = None
         for group in getattr(self, "subscribed", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.subscribed = []

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from arsproject.channel_layers import REDIS_BACKEND
-from calls.events import call_group, control_group, control_message, publisher
+from calls.events import WALLBOARD_GROUP, control_group, control_message, publisher
 from calls.models import Call
 from tests.calls.waiting import delivered, eventually
 from tests.server_process import free_port
@@ -100,7 +100,7 @@ async def test_a_call_survives_redis_going_down_and_monitoring_recovers(
     private_redis.start()
     layer = get_channel_layer()
     watcher = await layer.new_channel()
-    await layer.group_add(call_group(call.call_sid), watcher)
+    await layer.group_add(WALLBOARD_GROUP, watcher)  # status events reach it, watched or not
     await call.send_speech(600)
     await call.wait_for(lambda c: c.heard_ms > heard + 1500, timeout=10)
     message = await asyncio.wait_for(layer.receive(watcher), 10)
