@@ -263,8 +263,18 @@ class CallBridge(OpenAIEvents):
         """Start a task the bridge owns and cancels at teardown."""
         task = asyncio.get_running_loop().create_task(coroutine, name=f"bridge-{name}")
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self.task_done)
         return task
+
+    def task_done(self, task: asyncio.Task) -> None:
+        """A bridge task ended: a crash is logged and ends the call (apology), never dead air."""
+        self.tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        logger.error("%s failed", task.get_name(), exc_info=error)
+        if not (self.ending or self.closed):
+            self.spawn(self.end("error", {"error": f"{type(error).__name__}: {error}"}), "end")
 
     # --- Twilio side ---------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -56,6 +57,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
     bridge: CallBridge | None = None
     call_log: CallLog | None = None
     stream_sid = ""
+    frames_after_close = 0
 
     async def __call__(self, scope, receive, send):
         """Run with a tight loop for Twilio's frames and a separate listener for the layer.
@@ -237,8 +239,17 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
                 self.call_log.watch(min(float(seconds), WATCH_LEASE_SECONDS))
 
     async def send_text(self, text: str) -> None:
-        """Hot path: hand a frame straight to the server (skips the generic send's checks)."""
-        await self.base_send({"type": "websocket.send", "text": text})
+        """Hot path: hand a frame straight to the server (skips the generic send's checks).
+
+        Between the caller's close and daphne's disconnect message the socket refuses frames;
+        they have nowhere to go, and the disconnect that follows tears the call down.
+        """
+        try:
+            await self.base_send({"type": "websocket.send", "text": text})
+        except Disconnected:
+            self.frames_after_close += 1
+            if self.frames_after_close == 1:
+                logger.info("Twilio socket closing: frames to the caller are dropped")
 
     async def close_stream(self) -> None:
         """Close Twilio's socket; Twilio then asks /twilio/connect-action what to do."""

@@ -79,3 +79,42 @@ async def test_malformed_twilio_frames_mid_call_do_not_stop_the_audio(
     )()
     assert {"reason": "not JSON"} in kinds
     assert {"reason": "binary frame"} in kinds
+
+
+async def test_a_bug_in_an_ai_event_handler_ends_with_the_apology_not_dead_air(
+    fake_ai, make_caller, drained, monkeypatch, caplog
+):
+    from calls.bridge import CallBridge
+    from calls.protocol import realtime as rt
+
+    async def broken_handler(bridge, event):
+        raise RuntimeError("a bug in the bridge")
+
+    monkeypatch.setitem(CallBridge.HANDLERS, rt.AgentTranscriptDelta, broken_handler)
+    call = await make_caller().dial()
+    result = await call.wait_until_ended(timeout=10)
+    assert any("죄송합니다" in verb[1] for verb in result.verbs if verb[0] == "Say")
+    assert result.outcome == "transferred"
+    await drained()
+    row = await database_sync_to_async(Call.objects.get)(call_sid=call.call_sid)
+    assert row.end_reason == "error"
+    ended = await database_sync_to_async(
+        lambda: CallEvent.objects.get(call=row, kind="call_ended").data
+    )()
+    assert ended["error"] == "RuntimeError: a bug in the bridge"
+    assert "bridge-realtime failed" in caplog.text
+
+
+async def test_a_frame_sent_while_the_twilio_socket_closes_is_dropped_quietly():
+    from autobahn.exception import Disconnected
+
+    from calls.consumers import MediaStreamConsumer
+
+    async def closed_socket(message):
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    consumer = MediaStreamConsumer()
+    consumer.base_send = closed_socket
+    await consumer.send_text('{"event": "media"}')
+    await consumer.send_text('{"event": "mark"}')
+    assert consumer.frames_after_close == 2
