@@ -4,6 +4,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from arsproject import twisted_writes
+
+twisted_writes.install()  # daphne sends each frame at once instead of on the next loop turn
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arsproject.settings")
 django_http = get_asgi_application()
 

@@ -1,0 +1,47 @@
+"""Write-through for daphne's TCP connections: a frame goes to the socket at once.
+
+Twisted buffers every write and sends it on the next writable event: per outgoing WebSocket
+frame that is an epoll registration, a loop wake-up, the send, and a second registration to
+stop watching. A media stream sends 100 small frames a second per call (media and mark), so
+that bookkeeping cost more CPU than the bridge itself. Asyncio's own transports try the send
+first and only wait when the socket is full; this does the same for plain TCP connections.
+
+Order is kept: the direct send happens only when nothing is buffered. A partial send or an
+error hands the rest to Twisted's usual path, which finishes it or reports the lost connection
+exactly as before. TLS connections (daphne behind nginx does not use them) and connections
+with a producer attached are left to Twisted.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import tcp
+
+_buffered_write = tcp.Connection.write
+
+
+def write_through(connection: tcp.Connection, data: bytes) -> None:
+    """Send data now when the connection has nothing queued; otherwise queue it as Twisted does."""
+    if (
+        connection.TLS
+        or not connection.connected
+        or connection.disconnecting
+        or connection._writeDisconnected
+        or connection.producer is not None
+        or connection.dataBuffer
+        or connection._tempDataBuffer
+        or type(data) is not bytes
+        or not data
+    ):
+        _buffered_write(connection, data)
+        return
+    sent = connection.writeSomeData(data)
+    if isinstance(sent, int) and not isinstance(sent, bool) and sent >= 0:
+        if sent == len(data):
+            return
+        data = data[sent:]
+    _buffered_write(connection, data)  # the rest, or all of it after an error: Twisted's path
+
+
+def install() -> None:
+    """Make every plain TCP connection of this process write through (idempotent)."""
+    tcp.Connection.write = write_through
