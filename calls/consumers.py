@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 REFUSED_CLOSE_CODE = 4008  # daphne can send only 1000 or 3000-4999
 NOT_CONFIGURED_CLOSE_CODE = 4503
 LISTENER_STOP_SECONDS = 2.0
-STOP_LISTENING = "listener.stop"  # sent by a consumer to its own channel at teardown
 
 
 def bridge_settings() -> BridgeSettings:
@@ -66,17 +65,17 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         raises (Redis down), which would drop the call. Here Twilio's frames are read in a
         plain loop, and supervisor messages come from a listener task, started once the call
         is verified, that survives an unreachable layer and rejoins the control group when it
-        returns. Joining happens in that task, so a slow Redis never holds up the audio.
+        returns. Creating the channel and joining happen in that task, so a slow or absent
+        Redis never holds up the call.
         """
         self.scope = scope
         self.base_send = send
         self.log_tag = tag_this_task()  # before any task of this call starts
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = ""
         self.pending_group = ""
         self.control_group_name = ""
         self.listener: asyncio.Future | None = None
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
         try:
             while True:
                 await self.dispatch(await receive())
@@ -93,31 +92,23 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         self.listener = asyncio.ensure_future(self.listen_to_layer())
 
     async def stop_listening(self) -> None:
-        """Stop the listener by a message to itself, so channels_redis' receive() is never cut.
+        """Cancel the listener; its receive() then leaves the layer (unsubscribes) on its own.
 
-        Cancelling a receive() that is waiting on Redis can leave a task that never finishes,
-        so the listener is asked to return instead; cancellation is only the fallback (for
-        example while the layer is unreachable), and teardown never waits long on it.
+        Teardown waits for that at most LISTENER_STOP_SECONDS: an unreachable Redis must not
+        hold up the end of a call.
         """
         if self.listener is None:
             return
-        try:
-            await asyncio.wait_for(
-                self.channel_layer.send(self.channel_name, {"type": STOP_LISTENING}),
-                LISTENER_STOP_SECONDS,
-            )
-            await asyncio.wait([self.listener], timeout=LISTENER_STOP_SECONDS)
-        except Exception:  # the layer is down: fall back to cancelling
-            logger.debug("could not ask the layer listener to stop", exc_info=True)
-        if not self.listener.done():
-            self.listener.cancel()
-            await asyncio.wait([self.listener], timeout=LISTENER_STOP_SECONDS)
+        self.listener.cancel()
+        await asyncio.wait([self.listener], timeout=LISTENER_STOP_SECONDS)
 
     async def listen_to_layer(self) -> None:
         """Deliver channel-layer messages; back off and retry while the layer is unreachable."""
         failures = 0
         while True:
             try:
+                if not self.channel_name:
+                    self.channel_name = await self.channel_layer.new_channel()
                 if self.pending_group:
                     await self.channel_layer.group_add(self.pending_group, self.channel_name)
                     self.pending_group = ""
@@ -132,8 +123,6 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             if failures:
                 logger.info("channel layer reachable again")
                 failures = 0
-            if message.get("type") == STOP_LISTENING:
-                return
             await self.dispatch(message)
 
     async def connect(self):
@@ -260,7 +249,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         if self.bridge is not None:
             await self.bridge.close()
             metrics.record_finished(self.bridge)
-        if self.call_log is not None:
+        if self.call_log is not None and self.channel_name:
             try:
                 await self.channel_layer.group_discard(
                     control_group(self.call_log.call.call_sid), self.channel_name

@@ -79,3 +79,17 @@ def fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def close_the_recorder_connection():
+    """Close the database connection the recorder keeps open in asgiref's database thread.
+
+    The recorder keeps its connection between batches; after each test it is closed, so a
+    flushed or dropped test database never finds a session still attached.
+    """
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()

@@ -88,7 +88,7 @@ def test_redis_url_switches_to_channels_redis():
     expr = "settings.CHANNEL_LAYERS['default']['BACKEND']"
     result = start_settings({"REDIS_URL": "redis://127.0.0.1:6379/3"}, expr=expr)
     assert result.returncode == 0, result.stderr
-    assert "channels_redis.core.RedisChannelLayer" in result.stdout
+    assert "channels_redis.pubsub.RedisPubSubChannelLayer" in result.stdout
 
 
 def test_the_server_reads_dot_env_but_the_tests_never_do(tmp_path):
