@@ -10,9 +10,8 @@ other. It reports per-frame latency, CPU and memory per call, resident memory ag
 calls, barge-in reaction (the fake's `speech_started` sent -> `clear` at the caller, an upper
 bound with two socket hops) and the silence a caller hears across an AI reconnect. Then it
 checks every transcript the fake sent is an utterance of the right call, every call is
-finalized, and daphne holds no more sockets or threads than after its warm-up call. Asyncio
-tasks inside daphne are not observable from outside (no /metrics endpoint yet), so they are not
-counted.
+finalized, and daphne holds no more sockets, threads or asyncio tasks (from /metrics) than after
+its warm-up call.
 """
 
 from __future__ import annotations
@@ -101,6 +100,14 @@ class SoakReport:
         if not self.metrics_after or None in self.metrics_after:
             return None
         return round(sum(m.get("ars_active_calls", 0) for m in self.metrics_after))
+
+    @property
+    def leaked_tasks(self) -> int | None:
+        """Asyncio tasks alive in daphne after the run beyond those after the warm-up."""
+        pairs = list(zip(self.metrics_before, self.metrics_after, strict=False))
+        if not pairs or any(not b or not a or "ars_asyncio_tasks" not in a for b, a in pairs):
+            return None
+        return round(sum(a["ars_asyncio_tasks"] - b["ars_asyncio_tasks"] for b, a in pairs))
 
     @property
     def leaked_sockets(self) -> int:
@@ -438,10 +445,11 @@ def render(report: SoakReport) -> str:
             f"{figures.after.sockets}, threads {figures.baseline.threads} -> "
             f"{figures.after.threads} (after warm-up -> after the run)"
         )
+    tasks = "unknown (no /metrics)" if report.leaked_tasks is None else report.leaked_tasks
     lines.append(
-        f"  leaked: {report.leaked_sockets} sockets, {report.leaked_threads} threads; "
-        f"{report.unfinished_fake_sessions} AI sessions still open; asyncio tasks in daphne: "
-        "not observable from outside (/metrics counts bridges, not tasks)"
+        f"  leaked: {report.leaked_sockets} sockets, {report.leaked_threads} threads, "
+        f"{tasks} asyncio tasks (from /metrics); "
+        f"{report.unfinished_fake_sessions} AI sessions still open"
     )
     for call_sid, speaker, item_id, text in verdict.lost_utterances[:5]:
         lines.append(f"  lost: {call_sid} {speaker} {item_id} {text!r}")

@@ -9,6 +9,7 @@ recorded, then only in the totals, so the counters never go backwards.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
@@ -124,6 +125,12 @@ class CallMetrics:
             in_progress.add(bridge)
         totals = self.finished.plus(in_progress)
         yield gauge("ars_active_calls", "Calls bridged right now.", sum(not b.closed for b in live))
+        try:
+            tasks = len(asyncio.all_tasks())
+        except RuntimeError:  # collected outside the event loop: no figure rather than a wrong one
+            pass
+        else:
+            yield gauge("ars_asyncio_tasks", "Asyncio tasks alive in this process.", tasks)
         yield counter(
             "ars_calls_finished", "Calls whose bridge has been torn down.", self.calls_finished
         )

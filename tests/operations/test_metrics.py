@@ -223,3 +223,29 @@ async def test_a_live_call_shows_up_while_it_runs_and_stays_in_the_totals(
     await drained()
     assert value(call_metrics, "ars_active_calls") == active_before
     assert value(call_metrics, "ars_twilio_frames_in_total") >= frames_before + frames
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_it_counts_the_asyncio_tasks_so_a_soak_can_see_a_leak(
+    fake_ai, make_caller, drained
+):
+    import asyncio
+
+    def bridge_tasks() -> set[str]:
+        return {t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("bridge-")}
+
+    assert value(call_metrics, "ars_asyncio_tasks") == len(asyncio.all_tasks())
+    call = await make_caller().dial()
+    await fake_ai.next_session()
+    await call.wait_for(lambda c: c.heard_ms > 0, timeout=10)
+    assert "bridge-realtime" in bridge_tasks()
+    assert value(call_metrics, "ars_asyncio_tasks") == len(asyncio.all_tasks())
+    await call.hang_up()
+    await drained()
+    await eventually(lambda: not bridge_tasks())  # the call's tasks end with it
+    assert value(call_metrics, "ars_asyncio_tasks") == len(asyncio.all_tasks())
+
+
+def test_outside_an_event_loop_the_task_count_is_left_out():
+    with pytest.raises(AssertionError, match="ars_asyncio_tasks"):
+        value(CallMetrics(bridges=lambda: []), "ars_asyncio_tasks")
