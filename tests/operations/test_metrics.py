@@ -226,9 +226,7 @@ async def test_a_live_call_shows_up_while_it_runs_and_stays_in_the_totals(
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_it_counts_the_asyncio_tasks_so_a_soak_can_see_a_leak(
-    fake_ai, make_caller, drained
-):
+async def test_it_counts_the_asyncio_tasks_so_a_soak_can_see_a_leak(fake_ai, make_caller, drained):
     import asyncio
 
     def bridge_tasks() -> set[str]:
