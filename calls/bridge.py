@@ -246,18 +246,23 @@ class CallBridge(OpenAIEvents):
         self.end_reason = self.end_reason or reason
         self.transcripts.finish_all()
         current = asyncio.current_task()
-        for task in list(self.tasks):
-            if task is not current:
-                task.cancel()
-        if self.socket is not None:
-            await self.socket.close()
-        await asyncio.gather(*(t for t in self.tasks if t is not current), return_exceptions=True)
-        self.state = CallState.ENDED  # finalize() publishes the ended status, with its reason
-        if self.observer is not None:
-            if self.recording is not None:
+        try:
+            for task in list(self.tasks):
+                if task is not current:
+                    task.cancel()
+            if self.socket is not None:
+                await self.socket.close()
+            others = (t for t in self.tasks if t is not current)
+            await asyncio.gather(*others, return_exceptions=True)
+            if self.observer is not None and self.recording is not None:
                 await self.observer.save_recording(self.recording)
-            await self.observer.finalize(self.end_reason, self.counters, self.session)
-        self.finished.set()
+        finally:
+            # Even when the server cuts teardown short (daphne cancels an application that is
+            # slow to finish), the call is finalized: finalize() only queues, it never waits.
+            self.state = CallState.ENDED  # finalize() publishes the ended status, with its reason
+            if self.observer is not None:
+                await self.observer.finalize(self.end_reason, self.counters, self.session)
+            self.finished.set()
 
     def spawn(self, coroutine, name: str) -> asyncio.Task:
         """Start a task the bridge owns and cancels at teardown."""

@@ -68,4 +68,7 @@ class BridgeObserver(Protocol):
         """Store the call's stereo recording (awaited at teardown, before finalize)."""
 
     async def finalize(self, reason: str, counters: CallCounters, session: dict) -> None:
-        """The call is over: store status, duration and totals (awaited at teardown)."""
+        """The call is over: store status, duration and totals (queue them; never wait).
+
+        It also runs when the server cancels a teardown that takes too long.
+        """

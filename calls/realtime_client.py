@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 10.0
+CLOSE_TIMEOUT_SECONDS = 2.0  # a call's teardown does not wait longer for OpenAI's close frame
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
@@ -45,6 +46,7 @@ async def connect(endpoint: RealtimeEndpoint) -> ClientConnection:
                 max_size=MAX_MESSAGE_BYTES,
                 compression=None,
                 open_timeout=CONNECT_TIMEOUT_SECONDS,
+                close_timeout=CLOSE_TIMEOUT_SECONDS,
             ),
             CONNECT_TIMEOUT_SECONDS,
         )
