@@ -262,7 +262,24 @@ class CallBridge(OpenAIEvents):
             self.state = CallState.ENDED  # finalize() publishes the ended status, with its reason
             if self.observer is not None:
                 await self.observer.finalize(self.end_reason, self.counters, self.session)
+            self.release()
             self.finished.set()
+
+    def release(self) -> None:
+        """Drop what only a live call needs: buffered caller audio, unplayed marks, the socket.
+
+        A finished bridge can stay reachable until the garbage collector's next full pass
+        (tasks and callbacks form reference cycles). Without this its buffers stayed with it,
+        tens of megabytes across the calls finished in between, and every pass left the
+        allocator's high-water mark a little higher.
+        """
+        self.ready = False  # a frame that still arrives is kept (bounded), not sent
+        self.pending_audio.clear()
+        self.unfinished_turn.clear()
+        self.tracker.forget()
+        self.recording = None
+        if all(task.done() for task in self.tasks):
+            self.socket = None  # with its queue of unread OpenAI events
 
     def spawn(self, coroutine, name: str) -> asyncio.Task:
         """Start a task the bridge owns and cancels at teardown."""

@@ -82,6 +82,11 @@ class PlaybackTracker:
         playback.pending_marks -= 1
         return playback
 
+    def forget(self) -> None:
+        """The call is over: drop the marks still waiting for Twilio's echo."""
+        self._pending.clear()
+        self._discarded.clear()
+
     @property
     def playing(self) -> bool:
         """Whether audio we sent is still buffered at Twilio (marks not yet echoed)."""
