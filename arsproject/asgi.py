@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, the Twilio media stream and the supervisors' socket."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -41,3 +42,9 @@ async def websocket_router(scope, receive, send):
 
 
 application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_router})
+
+# Everything loaded so far (Django, the apps, ~100k objects) lives as long as the process. Freezing
+# it keeps it out of the collector's full passes: such a pass over it took ~100 ms, a pause in
+# every call's audio, and being rare it let finished calls' garbage pile up in between.
+gc.collect()
+gc.freeze()
