@@ -7,7 +7,7 @@ from bench.soak import SoakOptions, render, run_soak
 pytestmark = pytest.mark.slow
 
 
-async def test_a_small_soak_loses_nothing_finalizes_every_call_and_leaks_no_socket():
+async def test_a_small_soak_loses_nothing_finalizes_every_call_and_leaks_nothing():
     report = await run_soak(
         SoakOptions(
             calls=4,
@@ -29,4 +29,5 @@ async def test_a_small_soak_loses_nothing_finalizes_every_call_and_leaks_no_sock
     assert verdict.not_finalized == [], summary
     assert report.unfinished_fake_sessions == 0, summary
     assert report.leaked_sockets == 0, summary
+    assert report.leaked_tasks == 0, summary  # asyncio tasks inside daphne, from /metrics
     assert report.live_bridges_after in (0, None), summary  # None: /metrics not served

@@ -51,9 +51,7 @@ class FakeHolder:
         self.layer = get_channel_layer()
 
     async def __aenter__(self) -> FakeHolder:
-        self.channel = (
-            await self.layer.new_channel()
-        )  # one prefix: channels_redis reads one inbox per process
+        self.channel = await self.layer.new_channel()
         await self.layer.group_add(control_group(self.call_sid), self.channel)
         return self
 
