@@ -30,6 +30,7 @@ QUEUE_CAPACITY = 10_000
 WATCH_MESSAGE = "call.watch"
 WATCH_LEASE_SECONDS = 60.0
 WATCH_RENEW_SECONDS = 20.0
+WATCH_RETRY_SECONDS = 1.0  # until the holder answers the first request
 
 
 def call_group(call_sid: str) -> str:

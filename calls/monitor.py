@@ -33,6 +33,7 @@ from calls.drained_queue import stop_if_cancelled
 from calls.events import (
     WALLBOARD_GROUP,
     WATCH_RENEW_SECONDS,
+    WATCH_RETRY_SECONDS,
     call_group,
     control_group,
     watch_message,
@@ -59,6 +60,7 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         self.reveal = can_see_numbers(self.user)
         self.subscribed: list[str] = []
         self.watching: asyncio.Task | None = None
+        self.watched_sid, self.watch_answered = "", False
 
     async def disconnect(self, code):
         """Leave the subscribed groups."""
@@ -82,13 +84,15 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(snapshot)
         elif target == "call" and CALL_SID.match(call_sid):
             await self.join(call_group(call_sid))
-            self.watching = asyncio.ensure_future(self.keep_watching(call_sid))
             snapshot = await database_sync_to_async(call_snapshot)(call_sid, self.reveal)
             if snapshot is None:
                 await self.leave()
                 await self.send_error("no_such_call", call_sid)
                 return
             await self.send_json(snapshot)
+            if snapshot["live"]:
+                self.watched_sid, self.watch_answered = call_sid, False
+                self.watching = asyncio.ensure_future(self.keep_watching(call_sid))
         else:
             await self.send_error("bad_subscription")
 
@@ -113,7 +117,10 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def monitor_event(self, message):
         """Forward one live event, with the caller's number masked for this viewer."""
-        await self.send_json(mask_message(message["event"], self.reveal))
+        event = message["event"]
+        if event.get("call_sid") == getattr(self, "watched_sid", None):
+            self.watch_answered = True  # the holder has our lease: renew at the slow pace
+        await self.send_json(mask_message(event, self.reveal))
 
     async def join(self, group: str):
         """Make this group the only subscription."""
@@ -122,20 +129,27 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         self.subscribed = [group]
 
     async def keep_watching(self, call_sid: str):
-        """Hold a lease on the call's detail stream: ask now, then renew until unsubscribed."""
+        """Hold a lease on the call's detail stream: ask now, then renew until unsubscribed.
+
+        Until the holder answers (its catch-up is an event of this call) the request is
+        repeated every WATCH_RETRY_SECONDS: a page opened before the call's media stream
+        started asks a holder that is not listening yet, and the layer keeps no message for
+        absent listeners.
+        """
         while True:
             try:
                 await self.channel_layer.group_send(control_group(call_sid), watch_message())
             except Exception as error:  # the layer is down: the next renewal tries again
                 logger.warning("could not ask call %s for its details: %s", call_sid, error)
             stop_if_cancelled()
-            await asyncio.sleep(WATCH_RENEW_SECONDS)
+            await asyncio.sleep(WATCH_RENEW_SECONDS if self.watch_answered else WATCH_RETRY_SECONDS)
 
     async def leave(self):
         """Drop every subscription (and the lease on a watched call, which then runs out)."""
         if getattr(self, "watching", None) is not None:
             self.watching.cancel()
             self.watching = None
+        self.watched_sid = ""
         for group in getattr(self, "subscribed", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.subscribed = []

@@ -115,13 +115,37 @@ async def test_subscribing_never_sends_the_holder_a_message_it_cannot_handle(mak
         socket = await open_monitor(staff_user)
         await subscribe(socket, "wallboard")
         await subscribe(socket, "call", call.call_sid)
+        first = await holder.receive()
         marker = {"type": "call.control", "action": "marker"}
         await holder.layer.group_send(f"control.call.{call.call_sid}", marker)
-        before_marker = []
+        received = [first]
         while (message := await holder.receive()) != marker:
-            before_marker.append(message)
-    assert before_marker == [{"type": "call.watch", "seconds": WATCH_LEASE_SECONDS}]
-    assert callable(getattr(MediaStreamConsumer, "call_watch", None))  # the holder handles it
+            received.append(message)
+    # Only leases (repeated until the holder answers), which the holder handles.
+    assert {m["type"] for m in received} == {"call.watch"}
+    assert {m["seconds"] for m in received} == {WATCH_LEASE_SECONDS}
+    assert callable(getattr(MediaStreamConsumer, "call_watch", None))
+    await socket.disconnect()
+
+
+async def test_a_page_opened_before_the_holder_listens_still_gets_its_lease(make_call, staff_user):
+    call = await sync_to_async(make_call)()
+    socket = await open_monitor(staff_user)
+    await subscribe(socket, "call", call.call_sid)  # nobody holds the call yet
+    async with FakeHolder(call.call_sid) as holder:  # the media stream starts now
+        assert (await holder.receive())["type"] == "call.watch"
+    await socket.disconnect()
+
+
+async def test_an_ended_call_is_not_watched(make_call, staff_user):
+    call = await sync_to_async(make_call)(status="completed", end_reason="caller_hangup")
+    async with FakeHolder(call.call_sid) as holder:
+        socket = await open_monitor(staff_user)
+        snapshot = await subscribe(socket, "call", call.call_sid)
+        assert snapshot["live"] is False
+        marker = {"type": "call.control", "action": "marker"}
+        await holder.layer.group_send(f"control.call.{call.call_sid}", marker)
+        assert await holder.receive() == marker  # no lease was asked for
     await socket.disconnect()
 
 
