@@ -35,7 +35,7 @@ def write_through(connection: tcp.Connection, data: bytes) -> None:
         _buffered_write(connection, data)
         return
     sent = connection.writeSomeData(data)
-    if isinstance(sent, int) and not isinstance(sent, bool) and sent >= 0:
+    if isinstance(sent, int) and sent >= 0:
         if sent == len(data):
             return
         data = data[sent:]

@@ -1,7 +1,5 @@
 """A call publishes its detail stream only while a supervisor watches it; the wallboard always."""
 
-import asyncio
-
 import pytest
 from channels.layers import get_channel_layer
 
@@ -11,7 +9,7 @@ from calls.events import WALLBOARD_GROUP, call_group, control_group, watch_messa
 from calls.services import ClaimedCall
 from prompts.snapshot import CallConfig
 from tests.calls.conftest import drained, fake_ai, make_caller, realtime_script  # noqa: F401
-from tests.monitoring.sockets import TIMEOUT, open_monitor, subscribe
+from tests.monitoring.sockets import TIMEOUT, open_monitor, received_before_marker, subscribe
 from tests.monitoring.test_supervisor_actions_reach_the_bridge import in_memory_layer  # noqa: F401
 
 
@@ -192,13 +190,3 @@ async def test_through_the_bridge_only_the_watched_call_reaches_its_group(
         await call.hang_up()
     await drained()
     await page.disconnect()
-
-
-async def received_before_marker(layer, group: str, channel: str) -> list[dict]:
-    """Everything the channel got from the group before a marker sent now (all flushed)."""
-    marker = {"type": "test.marker"}
-    await layer.group_send(group, marker)
-    messages = []
-    while (message := await asyncio.wait_for(layer.receive(channel), TIMEOUT)) != marker:
-        messages.append(message)
-    return messages
