@@ -5,7 +5,9 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from arsproject import twisted_writes
+from arsproject import memory_upkeep, twisted_writes
+
+memory_upkeep.limit_arenas()  # before daphne's threads allocate: one arena each would fragment
 
 twisted_writes.install()  # daphne sends each frame at once instead of on the next loop turn
 

@@ -71,6 +71,8 @@ LOG_LEVEL = env.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"
 LOG_FILE = env.str("LOG_FILE")
 SENTRY_DSN = env.str("SENTRY_DSN")
 SHUTDOWN_GRACE_SECONDS = env.int("SHUTDOWN_GRACE_SECONDS", 30, minimum=0, maximum=3600)
+# A full garbage collection and malloc trim this often keeps memory flat (arsproject/memory_upkeep).
+MEMORY_UPKEEP_SECONDS = env.int("MEMORY_UPKEEP_SECONDS", 30, minimum=0, maximum=3600)
 RECORDINGS_DIR = Path(env.str("RECORDINGS_DIR", str(BASE_DIR / "recordings")))
 
 INSTALLED_APPS = [

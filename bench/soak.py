@@ -57,6 +57,7 @@ class SoakOptions:
     redis_url: str = "redis://127.0.0.1:6379/15"
     sample_every_s: float = 2.0
     ramp_s: float | None = None
+    memory_upkeep_s: int | None = None  # MEMORY_UPKEEP_SECONDS for daphne; None: its default
 
 
 @dataclass
@@ -108,6 +109,15 @@ class SoakReport:
         if not pairs or any(not b or not a or "ars_asyncio_tasks" not in a for b, a in pairs):
             return None
         return round(sum(a["ars_asyncio_tasks"] - b["ars_asyncio_tasks"] for b, a in pairs))
+
+    @property
+    def upkeep_passes(self) -> int | None:
+        """Memory-upkeep passes daphne made during the run (None: no /metrics figure)."""
+        pairs = list(zip(self.metrics_before, self.metrics_after, strict=False))
+        name = "ars_memory_upkeep_passes_total"
+        if not pairs or any(not b or not a or name not in a for b, a in pairs):
+            return None
+        return round(sum(a[name] - b.get(name, 0) for b, a in pairs))
 
     @property
     def leaked_sockets(self) -> int:
@@ -177,6 +187,8 @@ class Soak:
         redis_url = self.options.redis_url if self.options.processes > 1 else ""
         for port in ports:
             env = servers.server_env(self.database_url, ports[0], realtime_url, redis_url)
+            if self.options.memory_upkeep_s is not None:
+                env["MEMORY_UPKEEP_SECONDS"] = str(self.options.memory_upkeep_s)
             self.daphnes.append(servers.Daphne(port, env, log_path=self.tmp / f"d{port}.log"))
         await asyncio.to_thread(servers.migrate, self.daphnes[0].env)
         await asyncio.gather(*(daphne.start() for daphne in self.daphnes))
@@ -493,6 +505,14 @@ def metrics_lines(report: SoakReport) -> list[str]:
             f"{after.get('ars_recorder_lost_total', 0):.0f}, monitor events dropped "
             f"{after.get('ars_monitor_events_dropped_total', 0):.0f}"
         )
+        passes = after.get("ars_memory_upkeep_passes_total", 0) - before.get(
+            "ars_memory_upkeep_passes_total", 0
+        )
+        longest = after.get("ars_memory_upkeep_max_collect_seconds")
+        lines.append(
+            f"  /metrics: memory upkeep passes {passes:.0f}, longest full collection "
+            f"{fmt(longest and longest * 1000)} ms"
+        )
     return lines
 
 
@@ -511,6 +531,9 @@ def parse_args(argv=None) -> SoakOptions:
     parser.add_argument("--max-call-s", type=float, default=40.0)
     parser.add_argument("--drop-share", type=float, default=0.05)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--memory-upkeep-s", type=int, default=None, help="MEMORY_UPKEEP_SECONDS (0: off)"
+    )
     args = parser.parse_args(argv)
     return SoakOptions(
         calls=args.calls,
@@ -519,6 +542,7 @@ def parse_args(argv=None) -> SoakOptions:
         call_seconds=(args.min_call_s, args.max_call_s),
         drop_share=args.drop_share,
         redis_url=args.redis_url,
+        memory_upkeep_s=args.memory_upkeep_s,
     )
 
 

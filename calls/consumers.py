@@ -12,6 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from arsproject.memory_upkeep import process_upkeep
 from calls import metrics, services
 from calls.bridge import BridgeSettings, CallBridge
 from calls.call_log import CallLog
@@ -140,6 +141,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.close(code=REFUSED_CLOSE_CODE)
             return
         await self.accept()
+        process_upkeep().keep_running()  # calls leave cyclic garbage: collect it on a schedule
         self.bridge = CallBridge(bridge_settings(), self.send_text, self.close_stream)
         self.bridge.open_realtime()
 

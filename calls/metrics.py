@@ -26,6 +26,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from arsproject import memory_upkeep
 from calls.bridge import CallBridge
 from calls.dashboard_access import is_staff, token_user
 from calls.events import publisher
@@ -152,10 +153,29 @@ class CallMetrics:
             "Live events the channel layer refused.",
             publisher.failures,
         )
+        yield from upkeep_metrics(memory_upkeep.upkeep)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
+
+
+def upkeep_metrics(upkeep: memory_upkeep.MemoryUpkeep | None):
+    """The memory upkeep's passes and the pause its full collections made (none before a call)."""
+    if upkeep is None:
+        return
+    stats = upkeep.stats
+    yield counter("ars_memory_upkeep_passes", "Full collections and trims done.", stats.passes)
+    yield gauge(
+        "ars_memory_upkeep_last_collect_seconds",
+        "How long the last full collection held the event loop.",
+        stats.last_collect_s,
+    )
+    yield gauge(
+        "ars_memory_upkeep_max_collect_seconds",
+        "The longest full collection so far.",
+        stats.max_collect_s,
+    )
 
 
 def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

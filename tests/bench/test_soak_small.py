@@ -17,6 +17,7 @@ async def test_a_small_soak_loses_nothing_finalizes_every_call_and_leaks_nothing
             drop_share=0.5,
             ramp_s=1.0,
             sample_every_s=1.0,
+            memory_upkeep_s=2,
         )
     )
     summary = render(report)
@@ -31,3 +32,4 @@ async def test_a_small_soak_loses_nothing_finalizes_every_call_and_leaks_nothing
     assert report.leaked_sockets == 0, summary
     assert report.leaked_tasks == 0, summary  # asyncio tasks inside daphne, from /metrics
     assert report.live_bridges_after in (0, None), summary  # None: /metrics not served
+    assert report.upkeep_passes is not None and report.upkeep_passes >= 3, summary  # every 2 s

@@ -1,0 +1,121 @@
+"""Keep a long-running server's memory flat: few malloc arenas, a regular full GC and a trim.
+
+Every call leaves reference cycles behind (daphne's and Django's request objects, cancelled tasks
+and their tracebacks, our consumer and bridge), so its memory comes back only at a full garbage
+collection. Between such passes the process reaches a new high-water mark, and glibc keeps
+freed pages, spread over one arena per thread that ever allocated, instead of giving them back.
+Soaks measured the resident size growing 83 KiB per finished call with nothing alive leaking
+(the traced Python heap returned to the same size after every full pass).
+
+Three things flatten it:
+- `limit_arenas()` at start-up caps glibc at two arenas (set before daphne starts threads);
+- `MemoryUpkeep` runs, every `MEMORY_UPKEEP_SECONDS`, a full collection on the event loop (it
+  takes a few milliseconds: start-up objects are frozen out of it, see asgi.py) and measures it;
+- then `malloc_trim(0)` in a thread of its own (ctypes releases the GIL), so the pages it hands
+  back to the kernel never hold up a call.
+On a C library without these calls (musl, macOS) the arena cap and the trim are skipped with one
+log line, and the collection still runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import gc
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
+ARENA_LIMIT = 2
+
+
+def glibc():
+    """glibc as a ctypes library, or None on another C library."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    library = ctypes.CDLL(name)
+    if not hasattr(library, "malloc_trim") or not hasattr(library, "mallopt"):
+        return None
+    return library
+
+
+def limit_arenas(library=None, arenas: int = ARENA_LIMIT) -> bool:
+    """Cap glibc's malloc arenas; True when the cap was set."""
+    library = library if library is not None else glibc()
+    if library is None:
+        logger.info("memory upkeep: not glibc, malloc arenas left as they are")
+        return False
+    return bool(library.mallopt(M_ARENA_MAX, arenas))
+
+
+@dataclass
+class UpkeepStats:
+    """What the passes so far did (read by /metrics)."""
+
+    passes: int = 0
+    last_collect_s: float = 0.0
+    max_collect_s: float = 0.0
+    collected_objects: int = 0
+    trims: int = 0
+
+
+class MemoryUpkeep:
+    """A periodic full collection and malloc trim for one process, on its event loop."""
+
+    def __init__(self, interval_s: float, library=None):
+        self.interval_s = interval_s
+        self.library = library if library is not None else glibc()
+        self.stats = UpkeepStats()
+        self.task: asyncio.Task | None = None
+        self.trimmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="malloc-trim")
+
+    def keep_running(self) -> None:
+        """Start the periodic pass on the running loop, unless it already runs there or is off."""
+        if self.interval_s <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        if self.task is not None and not self.task.done() and self.task.get_loop() is loop:
+            return
+        self.task = loop.create_task(self.run(), name="memory-upkeep")
+
+    async def run(self) -> None:
+        """Every interval, one pass; a failing pass is logged and the next one still comes."""
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("memory upkeep pass failed")
+
+    async def run_once(self) -> None:
+        """Collect every generation here, then trim malloc's free pages in the trim thread."""
+        started = time.perf_counter()
+        collected = gc.collect()
+        took = time.perf_counter() - started
+        stats = self.stats
+        stats.passes += 1
+        stats.last_collect_s = took
+        stats.max_collect_s = max(stats.max_collect_s, took)
+        stats.collected_objects += collected
+        if self.library is not None:
+            await asyncio.get_running_loop().run_in_executor(self.trimmer, self.library.malloc_trim, 0)
+            stats.trims += 1
+
+
+upkeep: MemoryUpkeep | None = None
+
+
+def process_upkeep() -> MemoryUpkeep:
+    """This process's upkeep, built from the settings on first use."""
+    global upkeep
+    if upkeep is None:
+        from django.conf import settings
+
+        upkeep = MemoryUpkeep(settings.MEMORY_UPKEEP_SECONDS)
+    return upkeep
