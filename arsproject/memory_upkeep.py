@@ -104,7 +104,8 @@ class MemoryUpkeep:
         stats.max_collect_s = max(stats.max_collect_s, took)
         stats.collected_objects += collected
         if self.library is not None:
-            await asyncio.get_running_loop().run_in_executor(self.trimmer, self.library.malloc_trim, 0)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self.trimmer, self.library.malloc_trim, 0)
             stats.trims += 1
 
 

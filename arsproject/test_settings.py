@@ -22,4 +22,5 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", "ars.example.test"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RECORDINGS_DIR = BASE_DIR / ".test-recordings"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
-MEMORY_UPKEEP_SECONDS = 0  # a task per test loop would outlive it; tested on its own and in real daphne
+# A task per test's loop would outlive the loop; it is tested on its own and in real daphne.
+MEMORY_UPKEEP_SECONDS = 0
