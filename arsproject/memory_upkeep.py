@@ -83,6 +83,7 @@ class MemoryUpkeep:
         if self.task is not None and not self.task.done() and self.task.get_loop() is loop:
             return
         self.task = loop.create_task(self.run(), name="memory-upkeep")
+        self.trimmer.submit(int)  # its one thread exists from now on, not from the first pass
 
     async def run(self) -> None:
         """Every interval, one pass; a failing pass is logged and the next one still comes."""

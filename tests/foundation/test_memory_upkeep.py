@@ -79,8 +79,10 @@ async def test_without_glibc_it_still_collects_and_skips_the_trim():
 
 async def test_it_starts_once_per_event_loop_and_not_at_all_when_switched_off():
     upkeep = MemoryUpkeep(3600, FakeLibc())
+    threads_before = threading.active_count()
     upkeep.keep_running()
     first = upkeep.task
+    assert threading.active_count() == threads_before + 1  # the trim thread, at once
     upkeep.keep_running()
     assert upkeep.task is first and not first.done()
     first.cancel()
