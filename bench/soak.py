@@ -165,7 +165,10 @@ class Soak:
         """Set up, run the calls, check, tear down."""
         try:
             await self.set_up()
-            async with aiohttp.ClientSession() as http:
+            # One connection per request, as Twilio's webhooks come: a pooled keep-alive
+            # connection would count as a socket daphne holds, a false leak.
+            no_keep_alive = aiohttp.TCPConnector(force_close=True)
+            async with aiohttp.ClientSession(connector=no_keep_alive) as http:
                 self.shared.http = http
                 await self.warm_up()
                 await self.drive()
