@@ -49,6 +49,7 @@ class Figures:
 
     kind: str
     calls: int
+    round_no: int = 1
     in_p50: float | None = None
     in_p99: float | None = None
     in_count: int = 0
@@ -121,10 +122,16 @@ class Bench:
             self.shared.http = http
             try:
                 for calls in self.args.calls:
-                    for kind in ("bridge", "relay"):
-                        figure = await self.measure(kind, calls)
-                        figures.append(figure)
-                        print(f"  measured {kind} x{calls}", file=sys.stderr, flush=True)
+                    for round_no in range(1, self.args.rounds + 1):
+                        for kind in ("bridge", "relay"):
+                            figure = await self.measure(kind, calls)
+                            figure.round_no = round_no
+                            figures.append(figure)
+                            print(
+                                f"  measured {kind} x{calls} round {round_no}",
+                                file=sys.stderr,
+                                flush=True,
+                            )
             finally:
                 await self.fake.close()
                 shutil.rmtree(self.tmp, ignore_errors=True)
@@ -239,15 +246,18 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
         "clear p99",
     ]
     rows = []
-    by_key = {(f.kind, f.calls): f for f in figures}
-    for calls in args.calls:
-        bridge, relay = by_key.get(("bridge", calls)), by_key.get(("relay", calls))
+    by_key = {(f.kind, f.calls, f.round_no): f for f in figures}
+    rounds = [(calls, n) for calls in args.calls for n in range(1, args.rounds + 1)]
+    for calls, round_no in rounds:
+        bridge = by_key.get(("bridge", calls, round_no))
+        relay = by_key.get(("relay", calls, round_no))
+        suffix = f" #{round_no}" if args.rounds > 1 else ""
         for figure in (bridge, relay):
             if figure is None:
                 continue
             rows.append(
                 [
-                    f"{figure.kind} x{calls}",
+                    f"{figure.kind} x{calls}{suffix}",
                     fmt(figure.in_p50),
                     fmt(figure.in_p99),
                     fmt(figure.out_p50),
@@ -295,11 +305,12 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
         "",
         table(header, rows),
         "",
+        *spread_lines(figures, args),
         "samples and load (cores = CPU seconds per wall second in the window):",
     ]
     detail = [
         [
-            f"{f.kind} x{f.calls}",
+            f"{f.kind} x{f.calls}" + (f" #{f.round_no}" if args.rounds > 1 else ""),
             str(f.in_count),
             str(f.out_count),
             str(f.clears),
@@ -330,6 +341,39 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def spread_lines(figures: list[Figures], args: argparse.Namespace) -> list[str]:
+    """With several rounds: the CPU ratio and added p99 per N, median and range over rounds."""
+    if args.rounds < 2:
+        return []
+    by_key = {(f.kind, f.calls, f.round_no): f for f in figures}
+    lines = ["over rounds (median, min-max; each round is a bridge run then a relay run):"]
+    for calls in args.calls:
+        pairs = [
+            (by_key.get(("bridge", calls, n)), by_key.get(("relay", calls, n)))
+            for n in range(1, args.rounds + 1)
+        ]
+        pairs = [(b, r) for b, r in pairs if b and r]
+        cpu = [
+            b.cpu_ms_per_call_s / r.cpu_ms_per_call_s
+            for b, r in pairs
+            if b.cpu_ms_per_call_s and r.cpu_ms_per_call_s
+        ]
+        added_in = [b.in_p99 - r.in_p99 for b, r in pairs if b.in_p99 is not None and r.in_p99]
+        added_out = [b.out_p99 - r.out_p99 for b, r in pairs if b.out_p99 is not None and r.out_p99]
+        lines.append(
+            f"  x{calls}: CPU ratio {summary(cpu, 'x')}; added p99 in {summary(added_in, ' ms')}"
+            f", out {summary(added_out, ' ms')}"
+        )
+    return [*lines, ""]
+
+
+def summary(values: list[float], unit: str) -> str:
+    """'median (min-max)' of a few values, '-' when there are none."""
+    if not values:
+        return "-"
+    return f"{float(np.median(values)):.2f}{unit} ({min(values):.2f}-{max(values):.2f})"
+
+
 def diff(a: float | None, b: float | None, digits: int = 2) -> str:
     """a - b with a sign, '-' when either is unknown."""
     if a is None or b is None:
@@ -343,6 +387,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--calls", type=int, nargs="+", default=[1, 50, 100])
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured per config")
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds before the window")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="bridge-then-relay runs per N (ratios vary by run)"
+    )
     parser.add_argument("--speed", type=float, default=5.0, help="fake AI speed (x real time)")
     parser.add_argument("--chunk-ms", type=int, default=50, help="fake AI audio chunk")
     parser.add_argument(
