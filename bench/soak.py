@@ -332,7 +332,21 @@ class Soak:
         report.server_log = self.server_log_lines()
         for figures, daphne in zip(report.processes, self.daphnes, strict=True):
             figures.after = await self.settled(daphne, figures.baseline)
-        report.metrics_after = await self.scrape_all()
+        report.metrics_after = await self.tasks_settled()
+
+    async def tasks_settled(self) -> list[dict | None]:
+        """/metrics once daphne's task count is back at the warm-up figure, or after 10 s.
+
+        On a loaded box a call's last teardown task (an unsubscribe, a close handshake) may
+        still be finishing at the first look; one that is still there after 10 s is a leak.
+        """
+        deadline = time.monotonic() + 10.0
+        while True:
+            self.report.metrics_after = await self.scrape_all()
+            leaked = self.report.leaked_tasks
+            if leaked is None or leaked <= 0 or time.monotonic() >= deadline:
+                return self.report.metrics_after
+            await asyncio.sleep(0.5)  # polling another process's figure
 
     def reactions(self, fake_calls: list[dict]) -> None:
         """Barge-in reaction per clear, and the silence heard across each AI reconnect."""
