@@ -105,6 +105,7 @@ class CallBridge(OpenAIEvents):
         self.recording: StereoRecording | None = None
         self.stream_ms = 0  # Twilio's stream clock: the latest inbound media timestamp
         self.frames_in = 0
+        self.frames_dropped = 0  # caller audio beyond the bound kept while OpenAI is not ready
         self.frames_out = 0
         self.reconnects = 0
         CallBridge.live.add(self)
@@ -194,9 +195,9 @@ class CallBridge(OpenAIEvents):
         of it: it is replayed first, so nothing the caller said in this turn is lost.
         """
         self.ready = False
-        self.pending_audio = deque(  # bounded: the newest audio is kept
-            [*self.unfinished_turn, *self.pending_audio], maxlen=PENDING_AUDIO_FRAMES
-        )
+        kept = [*self.unfinished_turn, *self.pending_audio]
+        self.count_dropped(len(kept) - PENDING_AUDIO_FRAMES)
+        self.pending_audio = deque(kept, maxlen=PENDING_AUDIO_FRAMES)  # the newest audio is kept
         self.unfinished_turn.clear()
         self.stale_items.update(self.tracker.items)
         owed = self.active_response or self.transcripts.speech_stopped_at is not None
@@ -223,6 +224,7 @@ class CallBridge(OpenAIEvents):
                 "attempt": self.reconnects,
                 "gap_ms": gap_ms,
                 "buffered_frames": len(self.pending_audio),
+                "dropped_frames": self.frames_dropped,
             },
         )
         logger.info("OpenAI session restored after %d ms", gap_ms)
@@ -317,7 +319,20 @@ class CallBridge(OpenAIEvents):
             except ConnectionClosed:
                 self.ready = False  # the reader restores the session, replaying this turn
         else:
+            if len(self.pending_audio) == PENDING_AUDIO_FRAMES:
+                self.count_dropped(1)  # the oldest frame makes room
             self.pending_audio.append(payload_b64)
+
+    def count_dropped(self, frames: int) -> None:
+        """Caller audio the bound pushed out: counted, and logged at the first loss of a call."""
+        if frames <= 0:
+            return
+        if self.frames_dropped == 0:
+            logger.error(
+                "OpenAI not ready for over %d s: dropping the oldest caller audio",
+                PENDING_AUDIO_FRAMES * 20 // 1000,
+            )
+        self.frames_dropped += frames
 
     async def on_mark(self, name: str) -> None:
         """Twilio played (or cleared) the audio before this mark."""
