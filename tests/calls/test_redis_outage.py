@@ -25,7 +25,9 @@ async def retrying(action, within: float = 10.0):
         while True:
             try:
                 return await action()
-            except (OSError, redis.exceptions.ConnectionError):
+            # As listen_to_layer does: while channels_redis reconnects, a call may also meet
+            # redis-py's reader race (RuntimeError from readuntil), not only a dead connection.
+            except (OSError, RuntimeError, redis.exceptions.ConnectionError):
                 await asyncio.sleep(0.1)  # backoff between attempts, not a wait for an event
 
 
