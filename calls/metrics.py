@@ -42,6 +42,7 @@ class CallTotals:
 
     frames_in: int = 0
     frames_out: int = 0
+    frames_dropped: int = 0
     reconnects: int = 0
     protocol_errors: int = 0
     turns: int = 0
@@ -54,6 +55,7 @@ class CallTotals:
         counters = bridge.counters
         self.frames_in += bridge.frames_in
         self.frames_out += bridge.frames_out
+        self.frames_dropped += bridge.frames_dropped
         self.reconnects += bridge.reconnects
         self.protocol_errors += counters.protocol_errors
         self.turns += counters.turns
@@ -71,6 +73,11 @@ class CallTotals:
 COUNTERS = (
     ("frames_in", "ars_twilio_frames_in", "Caller audio frames received from Twilio."),
     ("frames_out", "ars_twilio_frames_out", "Agent audio frames sent to Twilio."),
+    (
+        "frames_dropped",
+        "ars_caller_frames_dropped",
+        "Caller audio frames pushed out of the 10 s kept while OpenAI was not ready.",
+    ),
     ("reconnects", "ars_realtime_reconnects", "Reconnections to OpenAI Realtime."),
     ("protocol_errors", "ars_protocol_errors", "Malformed frames and OpenAI errors, both sides."),
     ("turns", "ars_agent_turns", "Agent turns spoken."),

@@ -98,6 +98,13 @@ def test_turn_latencies_and_barge_in_reactions_are_observed_when_a_call_finishes
     assert value(metrics, "ars_barge_in_reaction_seconds_bucket", le="0.005") == 1
 
 
+def test_caller_audio_lost_to_the_not_ready_bound_is_counted():
+    bridges = [bridge(), bridge()]
+    bridges[1].frames_dropped = 7
+    metrics = CallMetrics(lambda: bridges)
+    assert value(metrics, "ars_caller_frames_dropped_total") == 7
+
+
 def test_reconnects_and_tokens_are_summed_too():
     one, two = bridge(), bridge()
     one.reconnects, two.reconnects = 1, 2
