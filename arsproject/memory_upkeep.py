@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import functools
 import gc
 import logging
 import time
@@ -34,6 +35,7 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 ARENA_LIMIT = 2
 
 
+@functools.cache  # find_library runs ldconfig in a subprocess: once per process is enough
 def glibc():
     """glibc as a ctypes library, or None on another C library."""
     name = ctypes.util.find_library("c")
@@ -61,7 +63,6 @@ class UpkeepStats:
     passes: int = 0
     last_collect_s: float = 0.0
     max_collect_s: float = 0.0
-    collected_objects: int = 0
     trims: int = 0
 
 
@@ -97,13 +98,12 @@ class MemoryUpkeep:
     async def run_once(self) -> None:
         """Collect every generation here, then trim malloc's free pages in the trim thread."""
         started = time.perf_counter()
-        collected = gc.collect()
+        gc.collect()
         took = time.perf_counter() - started
         stats = self.stats
         stats.passes += 1
         stats.last_collect_s = took
         stats.max_collect_s = max(stats.max_collect_s, took)
-        stats.collected_objects += collected
         if self.library is not None:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self.trimmer, self.library.malloc_trim, 0)
