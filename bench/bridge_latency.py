@@ -251,13 +251,12 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
     for calls, round_no in rounds:
         bridge = by_key.get(("bridge", calls, round_no))
         relay = by_key.get(("relay", calls, round_no))
-        suffix = f" #{round_no}" if args.rounds > 1 else ""
         for figure in (bridge, relay):
             if figure is None:
                 continue
             rows.append(
                 [
-                    f"{figure.kind} x{calls}{suffix}",
+                    label(figure, args.rounds),
                     fmt(figure.in_p50),
                     fmt(figure.in_p99),
                     fmt(figure.out_p50),
@@ -310,7 +309,7 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
     ]
     detail = [
         [
-            f"{f.kind} x{f.calls}" + (f" #{f.round_no}" if args.rounds > 1 else ""),
+            label(f, args.rounds),
             str(f.in_count),
             str(f.out_count),
             str(f.clears),
@@ -339,6 +338,11 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def label(figure: Figures, rounds: int) -> str:
+    """A configuration's row name: 'bridge x50', with its round when there are several."""
+    return f"{figure.kind} x{figure.calls}" + (f" #{figure.round_no}" if rounds > 1 else "")
 
 
 def spread_lines(figures: list[Figures], args: argparse.Namespace) -> list[str]:

@@ -102,22 +102,25 @@ class SoakReport:
             return None
         return round(sum(m.get("ars_active_calls", 0) for m in self.metrics_after))
 
+    def metric_change(self, name: str) -> int | None:
+        """A /metrics figure after the run minus after the warm-up, summed over the daphnes.
+
+        None when some daphne did not report it after the run.
+        """
+        pairs = list(zip(self.metrics_before, self.metrics_after, strict=False))
+        if not pairs or any(not b or not a or name not in a for b, a in pairs):
+            return None
+        return round(sum(a[name] - b.get(name, 0) for b, a in pairs))
+
     @property
     def leaked_tasks(self) -> int | None:
         """Asyncio tasks alive in daphne after the run beyond those after the warm-up."""
-        pairs = list(zip(self.metrics_before, self.metrics_after, strict=False))
-        if not pairs or any(not b or not a or "ars_asyncio_tasks" not in a for b, a in pairs):
-            return None
-        return round(sum(a["ars_asyncio_tasks"] - b["ars_asyncio_tasks"] for b, a in pairs))
+        return self.metric_change("ars_asyncio_tasks")
 
     @property
     def upkeep_passes(self) -> int | None:
         """Memory-upkeep passes daphne made during the run (None: no /metrics figure)."""
-        pairs = list(zip(self.metrics_before, self.metrics_after, strict=False))
-        name = "ars_memory_upkeep_passes_total"
-        if not pairs or any(not b or not a or name not in a for b, a in pairs):
-            return None
-        return round(sum(a[name] - b.get(name, 0) for b, a in pairs))
+        return self.metric_change("ars_memory_upkeep_passes_total")
 
     @property
     def leaked_sockets(self) -> int:
@@ -332,10 +335,10 @@ class Soak:
         report.server_log = self.server_log_lines()
         for figures, daphne in zip(report.processes, self.daphnes, strict=True):
             figures.after = await self.settled(daphne, figures.baseline)
-        report.metrics_after = await self.tasks_settled()
+        await self.scrape_once_tasks_settled()
 
-    async def tasks_settled(self) -> list[dict | None]:
-        """/metrics once daphne's task count is back at the warm-up figure, or after 10 s.
+    async def scrape_once_tasks_settled(self) -> None:
+        """Keep /metrics once daphne's task count is back at the warm-up figure, or after 10 s.
 
         On a loaded box a call's last teardown task (an unsubscribe, a close handshake) may
         still be finishing at the first look; one that is still there after 10 s is a leak.
@@ -345,7 +348,7 @@ class Soak:
             self.report.metrics_after = await self.scrape_all()
             leaked = self.report.leaked_tasks
             if leaked is None or leaked <= 0 or time.monotonic() >= deadline:
-                return self.report.metrics_after
+                return
             await asyncio.sleep(0.5)  # polling another process's figure
 
     def reactions(self, fake_calls: list[dict]) -> None:
