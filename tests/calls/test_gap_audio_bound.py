@@ -2,18 +2,13 @@
 
 import logging
 
-from calls.bridge import PENDING_AUDIO_FRAMES, BridgeSettings, CallBridge
-from calls.realtime_client import RealtimeEndpoint
-
-
-async def nowhere(*args) -> None:
-    """A socket side that goes nowhere."""
+from calls.bridge import PENDING_AUDIO_FRAMES, CallBridge
+from tests.operations.test_metrics import bridge as unconnected_bridge
 
 
 def unready_bridge() -> CallBridge:
     """A real bridge whose OpenAI session is not ready (never connected)."""
-    endpoint = RealtimeEndpoint("ws://127.0.0.1:9/v1/realtime", "sk-test", "gpt-realtime")
-    bridge = CallBridge(BridgeSettings(endpoint=endpoint), nowhere, nowhere)
+    bridge = unconnected_bridge()
     assert not bridge.ready
     return bridge
 
