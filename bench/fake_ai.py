@@ -109,7 +109,19 @@ class CallRecord:
             "drops": self.drops,
             "sessions": self.sessions,
             "live_sessions": self.live_sessions,
+            "frame_runs": runs(self.frames),
         }
+
+
+def runs(numbers: set[int]) -> list[tuple[int, int]]:
+    """Consecutive numbers as (first, last) pairs: {1, 2, 3, 7} -> [(1, 3), (7, 7)]."""
+    result: list[tuple[int, int]] = []
+    for number in sorted(numbers):
+        if result and number == result[-1][1] + 1:
+            result[-1] = (result[-1][0], number)
+        else:
+            result.append((number, number))
+    return result
 
 
 @dataclass

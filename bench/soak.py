@@ -91,7 +91,7 @@ class SoakReport:
     verdict: Verdict = field(default_factory=Verdict)
     unfinished_fake_sessions: int = 0
     server_log: list[str] = field(default_factory=list)
-    lossy_calls: list[tuple[str, int, bool]] = field(default_factory=list)
+    lossy_calls: list[tuple[str, int, bool, str]] = field(default_factory=list)
     metrics_before: list[dict | None] = field(default_factory=list)
     metrics_after: list[dict | None] = field(default_factory=list)
 
@@ -325,8 +325,14 @@ class Soak:
         appended = {c["call_no"]: c["appends"] for c in fake_calls}
         report.frames_appended = sum(appended.get(r.call_no, 0) for r in report.results)
         reconnected = {c["call_no"] for c in fake_calls if c["sessions"] > 1}
+        received = {c["call_no"]: c["frame_runs"] for c in fake_calls}
         report.lossy_calls = [
-            (r.call_sid, r.frames_sent - appended.get(r.call_no, 0), r.call_no in reconnected)
+            (
+                r.call_sid,
+                r.frames_sent - appended.get(r.call_no, 0),
+                r.call_no in reconnected,
+                missing_frames(received.get(r.call_no, []), r.frames_sent),
+            )
             for r in report.results
             if r.frames_sent != appended.get(r.call_no, 0)
         ]
@@ -417,6 +423,19 @@ class Soak:
         return last
 
 
+def missing_frames(received: list[list[int]], frames_sent: int) -> str:
+    """Which of frames 1..frames_sent the fake never got, e.g. "frames 806-812 of 812"."""
+    gaps, expected = [], 1
+    for first, last in received:
+        if first > expected:
+            gaps.append((expected, min(first - 1, frames_sent)))
+        expected = max(expected, last + 1)
+    if expected <= frames_sent:
+        gaps.append((expected, frames_sent))
+    named = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in gaps if a <= b)
+    return f"frames {named or 'none'} of {frames_sent}"
+
+
 def render(report: SoakReport) -> str:
     """The printed report."""
     options = report.options
@@ -487,9 +506,9 @@ def render(report: SoakReport) -> str:
         lines.append(f"  lost: {call_sid} {speaker} {item_id} {text!r}")
     for call_sid, speaker, item_id, text in verdict.text_differs[:5]:
         lines.append(f"  differs: {call_sid} {speaker} {item_id} stored {text}")
-    for call_sid, lost, reconnected in report.lossy_calls[:5]:
+    for call_sid, lost, reconnected, which in report.lossy_calls[:5]:
         why = " (its AI socket was cut)" if reconnected else ""
-        lines.append(f"  frames lost: {lost} in {call_sid}{why}")
+        lines.append(f"  frames lost: {lost} in {call_sid}{why}: {which}")
     for call_sid in verdict.not_finalized[:5]:
         lines.append(f"  not finalized: {call_sid}")
     for result in report.failed_calls[:5]:

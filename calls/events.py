@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 WALLBOARD_GROUP = "monitor"
 QUEUE_CAPACITY = 10_000
+DRAIN_BATCH = 500  # events taken off the queue at once
+LANES_AT_ONCE = 32  # calls whose events are sent side by side (Redis connections in use)
 WATCH_MESSAGE = "call.watch"
 WATCH_LEASE_SECONDS = 60.0
 WATCH_RENEW_SECONDS = 20.0
@@ -154,22 +156,48 @@ class EventPublisher:
         await self._pending.join()
 
     async def _drain(self, queue: asyncio.Queue) -> None:
-        """Send queued events to their groups, forever; a failing layer is logged, not fatal."""
+        """Send queued events to their groups, forever; a failing layer is logged, not fatal.
+
+        Everything queued is taken at once and sent in one lane per call, the lanes side by
+        side: a call's events keep their order (its pages count sequence numbers), while the
+        round trips a Redis group send costs no longer add up across a hundred calls.
+        """
+        lanes_at_once = asyncio.Semaphore(LANES_AT_ONCE)  # this loop's, like the queue
         while True:
-            event, to_call_group = await queue.get()
+            batch = [await queue.get()]
+            while len(batch) < DRAIN_BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
+            lanes: dict[str, list[tuple[MonitorEvent, bool]]] = {}
+            for item in batch:
+                lanes.setdefault(item[0].call_sid, []).append(item)
             try:
-                await self._send(event, to_call_group)
-                if self._layer_down:
-                    logger.info("channel layer reachable again; monitoring resumed")
-                    self._layer_down = False
-            except Exception as error:  # the layer may be down; calls must go on
-                self.failures += 1
-                if not self._layer_down:
-                    logger.error("channel layer unreachable, monitoring degraded: %s", error)
-                    self._layer_down = True
+                if len(lanes) == 1:
+                    await self._send_lane(batch, lanes_at_once)
+                else:
+                    await asyncio.gather(
+                        *(self._send_lane(lane, lanes_at_once) for lane in lanes.values())
+                    )
             finally:
-                queue.task_done()
+                for _ in batch:
+                    queue.task_done()
             stop_if_cancelled()
+
+    async def _send_lane(
+        self, lane: list[tuple[MonitorEvent, bool]], lanes_at_once: asyncio.Semaphore
+    ) -> None:
+        """One call's events, in order; at most LANES_AT_ONCE lanes talk to the layer at once."""
+        async with lanes_at_once:
+            for event, to_call_group in lane:
+                try:
+                    await self._send(event, to_call_group)
+                    if self._layer_down:
+                        logger.info("channel layer reachable again; monitoring resumed")
+                        self._layer_down = False
+                except Exception as error:  # the layer may be down; calls must go on
+                    self.failures += 1
+                    if not self._layer_down:
+                        logger.error("channel layer unreachable, monitoring degraded: %s", error)
+                        self._layer_down = True
 
     async def _send(self, event: MonitorEvent, to_call_group: bool) -> None:
         """Deliver one event to the call's group and, for status, to the wallboard."""
