@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 WALLBOARD_GROUP = "monitor"
 QUEUE_CAPACITY = 10_000
-DRAIN_BATCH = 500  # events taken off the queue at once
+LANE_BACKLOG = 1_000  # events taken off the queue, waiting in their call's lane
 LANES_AT_ONCE = 32  # calls whose events are sent side by side (Redis connections in use)
 WATCH_MESSAGE = "call.watch"
 WATCH_LEASE_SECONDS = 60.0
@@ -156,38 +157,50 @@ class EventPublisher:
         await self._pending.join()
 
     async def _drain(self, queue: asyncio.Queue) -> None:
-        """Send queued events to their groups, forever; a failing layer is logged, not fatal.
+        """Hand queued events to one lane per call, forever; lanes send side by side.
 
-        Everything queued is taken at once and sent in one lane per call, the lanes side by
-        side: a call's events keep their order (its pages count sequence numbers), while the
-        round trips a Redis group send costs no longer add up across a hundred calls.
+        A lane sends its call's events in order (the pages count sequence numbers) and ends
+        when it has none left. Lanes do not wait for one another, so a slow round trip to Redis
+        holds up only the events of its own call, not the next event of every other call. At
+        most LANE_BACKLOG events sit in lanes: beyond that they wait in the bounded queue,
+        which drops its oldest when full.
         """
-        lanes_at_once = asyncio.Semaphore(LANES_AT_ONCE)  # this loop's, like the queue
-        while True:
-            batch = [await queue.get()]
-            while len(batch) < DRAIN_BATCH and not queue.empty():
-                batch.append(queue.get_nowait())
-            lanes: dict[str, list[tuple[MonitorEvent, bool]]] = {}
-            for item in batch:
-                lanes.setdefault(item[0].call_sid, []).append(item)
-            try:
-                if len(lanes) == 1:
-                    await self._send_lane(batch, lanes_at_once)
+        lanes: dict[str, deque[tuple[MonitorEvent, bool]]] = {}
+        room = asyncio.Semaphore(LANE_BACKLOG)
+        senders = asyncio.Semaphore(LANES_AT_ONCE)
+        running: set[asyncio.Task] = set()
+        try:
+            while True:
+                await room.acquire()
+                item = await queue.get()
+                call_sid = item[0].call_sid
+                if call_sid in lanes:
+                    lanes[call_sid].append(item)
                 else:
-                    await asyncio.gather(
-                        *(self._send_lane(lane, lanes_at_once) for lane in lanes.values())
+                    lanes[call_sid] = deque([item])
+                    lane = asyncio.create_task(
+                        self._run_lane(call_sid, lanes, queue, room, senders)
                     )
-            finally:
-                for _ in batch:
-                    queue.task_done()
-            stop_if_cancelled()
+                    running.add(lane)
+                    lane.add_done_callback(running.discard)
+                stop_if_cancelled()
+        finally:
+            for lane in list(running):
+                lane.cancel()
 
-    async def _send_lane(
-        self, lane: list[tuple[MonitorEvent, bool]], lanes_at_once: asyncio.Semaphore
+    async def _run_lane(
+        self,
+        call_sid: str,
+        lanes: dict[str, deque[tuple[MonitorEvent, bool]]],
+        queue: asyncio.Queue,
+        room: asyncio.Semaphore,
+        senders: asyncio.Semaphore,
     ) -> None:
-        """One call's events, in order; at most LANES_AT_ONCE lanes talk to the layer at once."""
-        async with lanes_at_once:
-            for event, to_call_group in lane:
+        """Send one call's events in order until none is left; a failing layer is logged."""
+        lane = lanes[call_sid]
+        async with senders:
+            while lane:
+                event, to_call_group = lane[0]
                 try:
                     await self._send(event, to_call_group)
                     if self._layer_down:
@@ -198,6 +211,10 @@ class EventPublisher:
                     if not self._layer_down:
                         logger.error("channel layer unreachable, monitoring degraded: %s", error)
                         self._layer_down = True
+                lane.popleft()
+                queue.task_done()
+                room.release()
+            del lanes[call_sid]  # no await since the last check: nothing was added meanwhile
 
     async def _send(self, event: MonitorEvent, to_call_group: bool) -> None:
         """Deliver one event to the call's group and, for status, to the wallboard."""

@@ -1,6 +1,7 @@
-"""The monitor publisher: each call's events in order, many calls' events side by side."""
+"""The monitor publisher: each call's events in order, and a slow call holds up no other call."""
 
 import asyncio
+from collections import defaultdict
 
 import pytest
 
@@ -9,29 +10,24 @@ from calls.events import EventPublisher, TranscriptDeltaEvent, call_group
 
 
 class SlowLayer:
-    """A channel layer whose group sends take a round trip, like Redis's; keeps what it got."""
+    """A channel layer where the first send of call CA-slow takes a round trip until released."""
 
     def __init__(self):
         self.sent: list[tuple[str, str, int]] = []  # group, call, seq in arrival order
-        self.in_flight = 0
-        self.most_in_flight = 0
-        self.first_call_waits = asyncio.Event()
-        self.other_calls_arrived = asyncio.Event()
+        self.arrived: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self.slow_send_started = asyncio.Event()
+        self.release_slow = asyncio.Event()
 
     async def group_send(self, group: str, message: dict) -> None:
         event = message["event"]
-        self.in_flight += 1
-        self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        try:
-            if event["call_sid"] == "CA-slow" and event["seq"] == 1:
-                self.first_call_waits.set()
-                await self.other_calls_arrived.wait()  # its round trip outlasts the others'
-            await asyncio.sleep(0)
-            self.sent.append((group, event["call_sid"], event["seq"]))
-            if {sid for _, sid, _ in self.sent} >= {"CA-a", "CA-b"}:
-                self.other_calls_arrived.set()
-        finally:
-            self.in_flight -= 1
+        if event["call_sid"] == "CA-slow" and event["seq"] == 1:
+            self.slow_send_started.set()
+            await self.release_slow.wait()
+        self.sent.append((group, event["call_sid"], event["seq"]))
+        self.arrived[event["call_sid"]].set()
+
+    def seqs(self, call_sid: str) -> list[int]:
+        return [seq for _, sid, seq in self.sent if sid == call_sid]
 
 
 @pytest.fixture
@@ -45,43 +41,44 @@ def delta(call_sid: str, seq: int) -> TranscriptDeltaEvent:
     return TranscriptDeltaEvent(call_sid=call_sid, seq=seq, text=f"{seq}번째")
 
 
-async def test_a_slow_call_does_not_hold_up_the_others_and_each_keeps_its_order(slow_layer):
+async def test_other_calls_go_out_while_one_call_waits_and_each_keeps_its_order(slow_layer):
     publisher = EventPublisher()
     for seq in (1, 2, 3):
         for call_sid in ("CA-slow", "CA-a", "CA-b"):
             publisher.publish(delta(call_sid, seq))
 
     async with asyncio.timeout(5):
-        await publisher.flush()
-
-    # The other calls went out while the slow call's first send was still waiting.
-    assert slow_layer.most_in_flight >= 2
-    arrival = [sid for _, sid, _ in slow_layer.sent]
-    assert arrival.index("CA-a") < arrival.index("CA-slow")
-    for call_sid in ("CA-slow", "CA-a", "CA-b"):
-        seqs = [seq for _, sid, seq in slow_layer.sent if sid == call_sid]
-        assert seqs == [1, 2, 3]
-        assert {group for group, sid, _ in slow_layer.sent if sid == call_sid} == {
-            call_group(call_sid)
-        }
-    assert publisher.failures == 0
-
-
-async def test_events_queued_after_a_batch_come_after_it(slow_layer):
-    publisher = EventPublisher()
-    publisher.publish(delta("CA-slow", 1))
-    publisher.publish(delta("CA-a", 1))
-    await slow_layer.first_call_waits.wait()
-    publisher.publish(delta("CA-slow", 2))  # queued while the first batch is in flight
-    publisher.publish(delta("CA-b", 1))
-    slow_layer.other_calls_arrived.set()  # the slow round trip ends
-
+        await slow_layer.arrived["CA-a"].wait()
+        await slow_layer.arrived["CA-b"].wait()
+    assert slow_layer.seqs("CA-slow") == []  # still in its round trip, and its seq 2 waits
+    slow_layer.release_slow.set()
     async with asyncio.timeout(5):
         await publisher.flush()
 
-    slow = [seq for _, sid, seq in slow_layer.sent if sid == "CA-slow"]
-    assert slow == [1, 2]
-    assert len(slow_layer.sent) == 4
+    for call_sid in ("CA-slow", "CA-a", "CA-b"):
+        assert slow_layer.seqs(call_sid) == [1, 2, 3]
+        groups = {group for group, sid, _ in slow_layer.sent if sid == call_sid}
+        assert groups == {call_group(call_sid)}
+    assert publisher.failures == 0
+
+
+async def test_events_queued_during_a_slow_send_do_not_wait_for_it_unless_of_that_call(
+    slow_layer,
+):
+    publisher = EventPublisher()
+    publisher.publish(delta("CA-slow", 1))
+    async with asyncio.timeout(5):
+        await slow_layer.slow_send_started.wait()
+    publisher.publish(delta("CA-slow", 2))  # queued while CA-slow's first send is in flight
+    publisher.publish(delta("CA-b", 1))
+
+    async with asyncio.timeout(5):
+        await slow_layer.arrived["CA-b"].wait()
+    assert slow_layer.seqs("CA-slow") == []
+    slow_layer.release_slow.set()
+    async with asyncio.timeout(5):
+        await publisher.flush()
+    assert slow_layer.seqs("CA-slow") == [1, 2]
 
 
 async def test_a_failing_send_is_counted_and_the_rest_still_go_out(monkeypatch):
@@ -102,4 +99,21 @@ async def test_a_failing_send_is_counted_and_the_rest_still_go_out(monkeypatch):
         await publisher.flush()
 
     assert publisher.failures == 2
-    assert [(sid, seq) for _, sid, seq in layer.sent] == [("CA-up", 1), ("CA-up", 2)]
+    assert layer.seqs("CA-up") == [1, 2]
+
+
+async def test_when_the_lanes_are_full_events_wait_in_the_queue_and_nothing_is_lost(
+    slow_layer, monkeypatch
+):
+    monkeypatch.setattr(events, "LANE_BACKLOG", 3)
+    publisher = EventPublisher()
+    for seq in range(1, 11):
+        publisher.publish(delta("CA-slow", seq))
+    async with asyncio.timeout(5):
+        await slow_layer.slow_send_started.wait()
+    assert publisher._pending.size == 10 - 3  # three taken into the lane, the rest queued
+    slow_layer.release_slow.set()
+    async with asyncio.timeout(5):
+        await publisher.flush()
+    assert slow_layer.seqs("CA-slow") == list(range(1, 11))
+    assert publisher.dropped == 0
