@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from channels.layers import get_channel_layer
 
 from calls.drained_queue import DrainedQueue, stop_if_cancelled
+from calls.group_sends import send_in_order
 
 logger = logging.getLogger(__name__)
 
 WALLBOARD_GROUP = "monitor"
 QUEUE_CAPACITY = 10_000
-LANE_BACKLOG = 1_000  # events taken off the queue, waiting in their call's lane
-LANES_AT_ONCE = 32  # calls whose events are sent side by side (Redis connections in use)
+DRAIN_BATCH = 500  # events sent in one batch (one Redis round trip)
 WATCH_MESSAGE = "call.watch"
 WATCH_LEASE_SECONDS = 60.0
 WATCH_RENEW_SECONDS = 20.0
@@ -157,73 +156,43 @@ class EventPublisher:
         await self._pending.join()
 
     async def _drain(self, queue: asyncio.Queue) -> None:
-        """Hand queued events to one lane per call, forever; lanes send side by side.
+        """Send queued events to their groups in batches, forever; a failing layer is logged.
 
-        A lane sends its call's events in order (the pages count sequence numbers) and ends
-        when it has none left. Lanes do not wait for one another, so a slow round trip to Redis
-        holds up only the events of its own call, not the next event of every other call. At
-        most LANE_BACKLOG events sit in lanes: beyond that they wait in the bounded queue,
-        which drops its oldest when full.
+        Everything queued when the previous batch is done goes out as the next batch, in order
+        (the pages count sequence numbers): with Redis one round trip per batch, however many
+        calls it serves (calls/group_sends.py).
         """
-        lanes: dict[str, deque[tuple[MonitorEvent, bool]]] = {}
-        room = asyncio.Semaphore(LANE_BACKLOG)
-        senders = asyncio.Semaphore(LANES_AT_ONCE)
-        running: set[asyncio.Task] = set()
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < DRAIN_BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
+            try:
+                await self._send(batch)
+            finally:
+                for _ in batch:
+                    queue.task_done()
+            stop_if_cancelled()
+
+    async def _send(self, batch: list[tuple[MonitorEvent, bool]]) -> None:
+        """Deliver a batch: each event to its call's group and, for status, to the wallboard."""
+        messages = []
+        for event, to_call_group in batch:
+            message = {"type": "monitor.event", "event": event.as_message()}
+            if to_call_group:
+                messages.append((call_group(event.call_sid), message))
+            if event.to_wallboard:
+                messages.append((WALLBOARD_GROUP, message))
         try:
-            while True:
-                await room.acquire()
-                item = await queue.get()
-                call_sid = item[0].call_sid
-                if call_sid in lanes:
-                    lanes[call_sid].append(item)
-                else:
-                    lanes[call_sid] = deque([item])
-                    lane = asyncio.create_task(
-                        self._run_lane(call_sid, lanes, queue, room, senders)
-                    )
-                    running.add(lane)
-                    lane.add_done_callback(running.discard)
-                stop_if_cancelled()
-        finally:
-            for lane in list(running):
-                lane.cancel()
-
-    async def _run_lane(
-        self,
-        call_sid: str,
-        lanes: dict[str, deque[tuple[MonitorEvent, bool]]],
-        queue: asyncio.Queue,
-        room: asyncio.Semaphore,
-        senders: asyncio.Semaphore,
-    ) -> None:
-        """Send one call's events in order until none is left; a failing layer is logged."""
-        lane = lanes[call_sid]
-        async with senders:
-            while lane:
-                event, to_call_group = lane[0]
-                try:
-                    await self._send(event, to_call_group)
-                    if self._layer_down:
-                        logger.info("channel layer reachable again; monitoring resumed")
-                        self._layer_down = False
-                except Exception as error:  # the layer may be down; calls must go on
-                    self.failures += 1
-                    if not self._layer_down:
-                        logger.error("channel layer unreachable, monitoring degraded: %s", error)
-                        self._layer_down = True
-                lane.popleft()
-                queue.task_done()
-                room.release()
-            del lanes[call_sid]  # no await since the last check: nothing was added meanwhile
-
-    async def _send(self, event: MonitorEvent, to_call_group: bool) -> None:
-        """Deliver one event to the call's group and, for status, to the wallboard."""
-        layer = get_channel_layer()
-        message = {"type": "monitor.event", "event": event.as_message()}
-        if to_call_group:
-            await layer.group_send(call_group(event.call_sid), message)
-        if event.to_wallboard:
-            await layer.group_send(WALLBOARD_GROUP, message)
+            await send_in_order(get_channel_layer(), messages)
+        except Exception as error:  # the layer may be down; calls must go on
+            self.failures += len(batch)
+            if not self._layer_down:
+                logger.error("channel layer unreachable, monitoring degraded: %s", error)
+                self._layer_down = True
+            return
+        if self._layer_down:
+            logger.info("channel layer reachable again; monitoring resumed")
+            self._layer_down = False
 
 
 publisher = EventPublisher()

@@ -1,0 +1,103 @@
+"""The monitor publisher: events go out in batches, in order, over the real layer."""
+
+import asyncio
+import logging
+
+import pytest
+from channels.layers import get_channel_layer
+
+from arsproject.channel_layers import REDIS_BACKEND
+from calls import events
+from calls.events import (
+    WALLBOARD_GROUP,
+    CallStatusEvent,
+    EventPublisher,
+    TranscriptDeltaEvent,
+    call_group,
+)
+from calls.group_sends import send_in_order
+
+
+def delta(call_sid: str, seq: int) -> TranscriptDeltaEvent:
+    return TranscriptDeltaEvent(call_sid=call_sid, seq=seq, text=f"{seq}번째")
+
+
+class RecordingLayer:
+    """A layer that keeps what it was sent; sends for `down_calls` fail like a lost Redis."""
+
+    def __init__(self, down_calls=()):
+        self.sent: list[tuple[str, str, int]] = []
+        self.down_calls = set(down_calls)
+
+    async def group_send(self, group: str, message: dict) -> None:
+        event = message["event"]
+        if event["call_sid"] in self.down_calls:
+            raise ConnectionError("layer down")
+        self.sent.append((group, event["call_sid"], event["seq"]))
+
+
+async def test_events_of_many_calls_go_out_in_the_order_they_were_published(monkeypatch):
+    layer = RecordingLayer()
+    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    publisher = EventPublisher()
+    published = [(sid, seq) for seq in (1, 2, 3) for sid in ("CA-a", "CA-b", "CA-c")]
+    for sid, seq in published:
+        publisher.publish(delta(sid, seq))
+    publisher.publish(CallStatusEvent(call_sid="CA-a", seq=4), to_call_group=False)
+
+    async with asyncio.timeout(5):
+        await publisher.flush()
+
+    assert layer.sent[:-1] == [(call_group(sid), sid, seq) for sid, seq in published]
+    assert layer.sent[-1] == (WALLBOARD_GROUP, "CA-a", 4)  # status: the wallboard only
+
+
+async def test_a_failed_batch_is_counted_and_the_next_one_still_goes_out(monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="calls.events")
+    layer = RecordingLayer(down_calls={"CA-down"})
+    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    publisher = EventPublisher()
+    publisher.publish(delta("CA-down", 1))
+    publisher.publish(delta("CA-down", 2))
+    async with asyncio.timeout(5):
+        await publisher.flush()
+    publisher.publish(delta("CA-up", 1))
+    async with asyncio.timeout(5):
+        await publisher.flush()
+
+    assert publisher.failures == 2
+    assert layer.sent == [(call_group("CA-up"), "CA-up", 1)]
+    assert "monitoring degraded" in caplog.text
+    assert "monitoring resumed" in caplog.text
+
+
+@pytest.fixture
+def redis_layer(redis_url, settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": REDIS_BACKEND, "CONFIG": {"hosts": [redis_url]}}
+    }
+    return get_channel_layer()
+
+
+@pytest.mark.redis
+async def test_a_pipelined_batch_reaches_redis_subscribers_as_group_send_would(redis_layer):
+    supervisor = await redis_layer.new_channel()
+    wallboard = await redis_layer.new_channel()
+    await redis_layer.group_add(call_group("CA-pipe"), supervisor)
+    await redis_layer.group_add(WALLBOARD_GROUP, wallboard)
+    messages = [
+        (call_group("CA-pipe"), {"type": "monitor.event", "event": {"seq": seq, "text": "안녕"}})
+        for seq in range(1, 51)
+    ]
+    messages.append((WALLBOARD_GROUP, {"type": "monitor.event", "event": {"seq": 51}}))
+
+    await send_in_order(redis_layer, messages)
+    await redis_layer.group_send(call_group("CA-pipe"), {"type": "after", "event": {"seq": 52}})
+
+    async with asyncio.timeout(5):
+        received = [await redis_layer.receive(supervisor) for _ in range(51)]
+        on_wallboard = await redis_layer.receive(wallboard)
+    assert received[:50] == [message for _, message in messages[:50]]
+    assert received[50] == {"type": "after", "event": {"seq": 52}}  # and in order after it
+    assert on_wallboard == messages[-1][1]
+    await redis_layer.flush()
