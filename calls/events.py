@@ -22,13 +22,11 @@ from typing import Any, ClassVar
 from channels.layers import get_channel_layer
 
 from calls.drained_queue import DrainedQueue, stop_if_cancelled
-from calls.group_sends import send_in_order
 
 logger = logging.getLogger(__name__)
 
 WALLBOARD_GROUP = "monitor"
 QUEUE_CAPACITY = 10_000
-DRAIN_BATCH = 500  # events sent in one batch (one Redis round trip)
 WATCH_MESSAGE = "call.watch"
 WATCH_LEASE_SECONDS = 60.0
 WATCH_RENEW_SECONDS = 20.0
@@ -156,43 +154,31 @@ class EventPublisher:
         await self._pending.join()
 
     async def _drain(self, queue: asyncio.Queue) -> None:
-        """Send queued events to their groups in batches, forever; a failing layer is logged.
-
-        Everything queued when the previous batch is done goes out as the next batch, in order
-        (the pages count sequence numbers): with Redis one round trip per batch, however many
-        calls it serves (calls/group_sends.py).
-        """
+        """Send queued events to their groups, forever; a failing layer is logged, not fatal."""
         while True:
-            batch = [await queue.get()]
-            while len(batch) < DRAIN_BATCH and not queue.empty():
-                batch.append(queue.get_nowait())
+            event, to_call_group = await queue.get()
             try:
-                await self._send(batch)
+                await self._send(event, to_call_group)
+                if self._layer_down:
+                    logger.info("channel layer reachable again; monitoring resumed")
+                    self._layer_down = False
+            except Exception as error:  # the layer may be down; calls must go on
+                self.failures += 1
+                if not self._layer_down:
+                    logger.error("channel layer unreachable, monitoring degraded: %s", error)
+                    self._layer_down = True
             finally:
-                for _ in batch:
-                    queue.task_done()
+                queue.task_done()
             stop_if_cancelled()
 
-    async def _send(self, batch: list[tuple[MonitorEvent, bool]]) -> None:
-        """Deliver a batch: each event to its call's group and, for status, to the wallboard."""
-        messages = []
-        for event, to_call_group in batch:
-            message = {"type": "monitor.event", "event": event.as_message()}
-            if to_call_group:
-                messages.append((call_group(event.call_sid), message))
-            if event.to_wallboard:
-                messages.append((WALLBOARD_GROUP, message))
-        try:
-            await send_in_order(get_channel_layer(), messages)
-        except Exception as error:  # the layer may be down; calls must go on
-            self.failures += len(batch)
-            if not self._layer_down:
-                logger.error("channel layer unreachable, monitoring degraded: %s", error)
-                self._layer_down = True
-            return
-        if self._layer_down:
-            logger.info("channel layer reachable again; monitoring resumed")
-            self._layer_down = False
+    async def _send(self, event: MonitorEvent, to_call_group: bool) -> None:
+        """Deliver one event to the call's group and, for status, to the wallboard."""
+        layer = get_channel_layer()
+        message = {"type": "monitor.event", "event": event.as_message()}
+        if to_call_group:
+            await layer.group_send(call_group(event.call_sid), message)
+        if event.to_wallboard:
+            await layer.group_send(WALLBOARD_GROUP, message)
 
 
 publisher = EventPublisher()

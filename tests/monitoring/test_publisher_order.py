@@ -1,4 +1,4 @@
-"""The monitor publisher: events go out in batches, in order, over the real layer."""
+"""The monitor publisher: events go out in the order they were published, over the real layer."""
 
 import asyncio
 import logging
@@ -15,7 +15,6 @@ from calls.events import (
     TranscriptDeltaEvent,
     call_group,
 )
-from calls.group_sends import send_in_order
 
 
 def delta(call_sid: str, seq: int) -> TranscriptDeltaEvent:
@@ -80,24 +79,23 @@ def redis_layer(redis_url, settings):
 
 
 @pytest.mark.redis
-async def test_a_pipelined_batch_reaches_redis_subscribers_as_group_send_would(redis_layer):
+async def test_through_redis_a_supervisor_gets_a_calls_events_in_order(redis_layer):
     supervisor = await redis_layer.new_channel()
     wallboard = await redis_layer.new_channel()
-    await redis_layer.group_add(call_group("CA-pipe"), supervisor)
+    await redis_layer.group_add(call_group("CA-redis"), supervisor)
     await redis_layer.group_add(WALLBOARD_GROUP, wallboard)
-    messages = [
-        (call_group("CA-pipe"), {"type": "monitor.event", "event": {"seq": seq, "text": "안녕"}})
-        for seq in range(1, 51)
-    ]
-    messages.append((WALLBOARD_GROUP, {"type": "monitor.event", "event": {"seq": 51}}))
+    publisher = EventPublisher()
+    for seq in range(1, 51):
+        publisher.publish(delta("CA-redis", seq))
+    publisher.publish(CallStatusEvent(call_sid="CA-redis", seq=51, state="idle"))
 
-    await send_in_order(redis_layer, messages)
-    await redis_layer.group_send(call_group("CA-pipe"), {"type": "after", "event": {"seq": 52}})
-
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(10):
+        await publisher.flush()
         received = [await redis_layer.receive(supervisor) for _ in range(51)]
         on_wallboard = await redis_layer.receive(wallboard)
-    assert received[:50] == [message for _, message in messages[:50]]
-    assert received[50] == {"type": "after", "event": {"seq": 52}}  # and in order after it
-    assert on_wallboard == messages[-1][1]
+
+    assert [m["event"]["seq"] for m in received] == list(range(1, 52))
+    assert received[0]["event"]["text"] == "1번째"
+    assert on_wallboard["event"] == {**received[50]["event"], "state": "idle"}
+    assert publisher.failures == 0
     await redis_layer.flush()
