@@ -304,7 +304,7 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
         "",
         table(header, rows),
         "",
-        *spread_lines(figures, args),
+        *spread_lines(by_key, args),
         "samples and load (cores = CPU seconds per wall second in the window):",
     ]
     detail = [
@@ -345,11 +345,15 @@ def label(figure: Figures, rounds: int) -> str:
     return f"{figure.kind} x{figure.calls}" + (f" #{figure.round_no}" if rounds > 1 else "")
 
 
-def spread_lines(figures: list[Figures], args: argparse.Namespace) -> list[str]:
-    """With several rounds: the CPU ratio and added p99 per N, median and range over rounds."""
+def spread_lines(
+    by_key: dict[tuple[str, int, int], Figures], args: argparse.Namespace
+) -> list[str]:
+    """With several rounds: the CPU ratio and added p99 per N, median and range over rounds.
+
+    by_key: the figures by (kind, calls, round), as render() indexed them.
+    """
     if args.rounds < 2:
         return []
-    by_key = {(f.kind, f.calls, f.round_no): f for f in figures}
     lines = ["over rounds (median, min-max; each round is a bridge run then a relay run):"]
     for calls in args.calls:
         pairs = [
