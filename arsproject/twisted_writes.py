@@ -9,7 +9,13 @@ first and only wait when the socket is full; this does the same for plain TCP co
 Order is kept: the direct send happens only when nothing is buffered. A partial send or an
 error hands the rest to Twisted's usual path, which finishes it or reports the lost connection
 exactly as before. TLS connections (daphne behind nginx does not use them) and connections
-with a producer attached are left to Twisted.
+with a pull producer attached are left to Twisted.
+
+Streaming producers are allowed, and must be: daphne upgrades a WebSocket on the transport of
+Twisted's HTTP channel, which registered itself as the transport's streaming producer and stays
+registered, so every WebSocket connection has one. A push producer is only paused once the
+buffer passes its limit; a complete direct send leaves the buffer empty, and any rest goes
+through Twisted's write, which pauses it as before.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ def write_through(connection: tcp.Connection, data: bytes) -> None:
         or not connection.connected
         or connection.disconnecting
         or connection._writeDisconnected
-        or connection.producer is not None
+        or (connection.producer is not None and not connection.streamingProducer)
+        or connection.producerPaused
         or connection.dataBuffer
         or connection._tempDataBuffer
         or type(data) is not bytes

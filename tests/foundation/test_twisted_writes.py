@@ -90,3 +90,57 @@ def test_a_closed_connection_drops_writes_as_twisted_does(connection):
     conn.connected = False
     conn.write(b"dropped")
     assert read_all(peer) == b"" and reactor.added == 0
+
+
+class PushProducer:
+    """Stands in for Twisted's HTTP channel, which daphne leaves registered after an upgrade."""
+
+    def __init__(self):
+        self.paused = 0
+
+    def pauseProducing(self):
+        self.paused += 1
+
+    def resumeProducing(self):
+        pass
+
+    def stopProducing(self):
+        pass
+
+
+def test_a_websocket_upgraded_from_http_writes_through(connection):
+    conn, peer, reactor = connection
+    conn.registerProducer(PushProducer(), True)
+    conn.write(b'{"event": "media"}')
+    assert read_all(peer) == b'{"event": "media"}'
+    assert reactor.added == 0
+
+
+def test_a_full_socket_still_pauses_a_push_producer(connection):
+    conn, peer, reactor = connection
+    producer = PushProducer()
+    conn.registerProducer(producer, True)
+    conn.write(bytes(range(256)) * 40_000)  # the rest is buffered beyond the buffer's limit
+    assert producer.paused == 1 and conn.producerPaused
+    conn.write(b"after")
+    assert reactor.writers == {conn}
+
+
+class PullProducer:
+    """Writes only when asked; relies on Twisted's writable events to be asked again."""
+
+    def __init__(self):
+        self.asked = 0
+
+    def resumeProducing(self):
+        self.asked += 1
+
+    def stopProducing(self):
+        pass
+
+
+def test_a_pull_producer_is_left_to_twisted(connection):
+    conn, peer, reactor = connection
+    conn.registerProducer(PullProducer(), False)
+    conn.write(b"chunk")
+    assert reactor.writers == {conn}  # Twisted sends it on the next writable event
