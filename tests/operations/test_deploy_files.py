@@ -75,8 +75,15 @@ def test_nginx_serves_static_files_from_static_root():
     assert "alias /srv/ars/staticfiles/;" in location("/static/")
 
 
+def upstream_body(name: str) -> str:
+    """The body of an nginx upstream block."""
+    match = re.search(rf"upstream {name} \{{(?P<body>[^}}]*)\}}", NGINX)
+    assert match, f"no upstream {name}"
+    return match.group("body")
+
+
 def test_nginx_balances_over_several_daphne_processes():
-    upstream = re.search(r"upstream ars_daphne \{(?P<body>[^}]*)\}", NGINX).group("body")
+    upstream = upstream_body("ars_daphne")
     assert len(re.findall(r"^\s*server 127\.0\.0\.1:\d+", upstream, re.MULTILINE)) >= 2
 
 
@@ -102,3 +109,8 @@ def test_the_target_groups_the_processes():
     wants = unit("ars.target")["Unit"]["Wants"]
     assert "ars-migrate.service" in wants
     assert len(re.findall(r"ars-daphne@\d+\.service", wants)) >= 2
+
+
+def test_calls_are_balanced_by_live_connections_not_by_twilio_address():
+    body = upstream_body("ars_daphne")
+    assert "least_conn;" in body and "ip_hash" not in body
