@@ -4,6 +4,7 @@ import socket
 
 import pytest
 from twisted.internet import tcp
+from twisted.web.http import HTTPChannel
 
 from arsproject import twisted_writes
 
@@ -108,12 +109,27 @@ class PushProducer:
         pass
 
 
-def test_a_websocket_upgraded_from_http_writes_through(connection):
-    conn, peer, reactor = connection
-    conn.registerProducer(PushProducer(), True)
-    conn.write(b'{"event": "media"}')
-    assert read_all(peer) == b'{"event": "media"}'
-    assert reactor.added == 0
+def test_a_websocket_upgraded_from_http_writes_through():
+    """daphne upgrades on the transport of Twisted's HTTP channel, which stays its producer."""
+    twisted_writes.install()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        ours = socket.create_connection(listener.getsockname())
+        peer, _ = listener.accept()
+    reactor = RecordingReactor()
+    conn = tcp.Connection(ours, protocol=None, reactor=reactor)
+    conn.connected = True
+    peer.setblocking(False)
+    channel = HTTPChannel()
+    channel.timeOut = None
+    try:
+        channel.makeConnection(conn)
+        assert conn.producer is not None  # what made every WebSocket frame wait before
+        conn.write(b'{"event": "media"}')
+        assert read_all(peer) == b'{"event": "media"}'
+        assert reactor.added == 0
+    finally:
+        ours.close()
+        peer.close()
 
 
 def test_a_full_socket_still_pauses_a_push_producer(connection):
