@@ -38,7 +38,7 @@ import numpy as np
 
 from bench import servers
 from bench.load import Behaviour, CallResult, Shared, SimCall, Target, speech_frames
-from bench.stats import fmt, ratio, table
+from bench.stats import fmt, ratio, summary, table
 
 MIB = 1024 * 1024
 
@@ -373,13 +373,6 @@ def spread_lines(
             f", out {summary(added_out, ' ms')}"
         )
     return [*lines, ""]
-
-
-def summary(values: list[float], unit: str) -> str:
-    """'median (min-max)' of a few values, '-' when there are none."""
-    if not values:
-        return "-"
-    return f"{float(np.median(values)):.2f}{unit} ({min(values):.2f}-{max(values):.2f})"
 
 
 def diff(a: float | None, b: float | None, digits: int = 2) -> str:

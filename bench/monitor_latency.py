@@ -1,7 +1,7 @@
 """Supervisor latency: the fake's transcript event -> a supervisor's socket (prints figures).
 
 Run: `.venv/bin/python bench/monitor_latency.py [--calls 100] [--supervisors 10] [--window 20]
-[--redis-url redis://127.0.0.1:6379/0]`.
+[--rounds 3] [--redis-url redis://127.0.0.1:6379/0]`.
 
 For each channel layer (in-memory, then Redis when reachable) it runs N simulated calls
 (bench/load.py) through a fresh daphne, in front of the fake Realtime server in its own process
@@ -13,6 +13,10 @@ without supervisors, then with S supervisor sockets, each logged in and watching
 - in/out p50/p99: the calls' own per-frame latency as in bench/bridge_latency.py (caller media
   -> append at the fake; the fake's audio delta -> media at the caller), with and without
   supervisors, to show that watching a call does not slow it.
+
+On a noisy machine one pair of runs says little about "no worse": with `--rounds N` each layer
+runs N alternating pairs (without, then with supervisors), and the report ends with the median
+and range over rounds of the monitor p99 and of the change in the calls' own p99.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from websockets.asyncio.client import connect
 
 from bench import servers, stamps
 from bench.load import Behaviour, Shared, SimCall, Target, speech_frames
-from bench.stats import fmt, table
+from bench.stats import fmt, summary, table
 
 STAMP = re.compile(r"⟦(\d+)⟧$")
 USERNAME, PASSWORD = "bench-supervisor", "bench-supervisor-password-1"
@@ -58,6 +62,7 @@ class Figures:
 
     layer: str
     supervisors: int
+    round_no: int = 1
     monitor: tuple[float | None, float | None] = (None, None)
     monitor_count: int = 0
     inbound: tuple[float | None, float | None] = (None, None)
@@ -159,9 +164,16 @@ class Bench:
             async with aiohttp.ClientSession() as http:
                 self.http = http
                 for layer, redis_url in layers:
-                    for supervisors in (0, self.args.supervisors):
-                        figures.append(await self.measure(layer, redis_url, supervisors))
-                        print(f"  measured {layer} x{supervisors}", file=sys.stderr, flush=True)
+                    for round_no in range(1, self.args.rounds + 1):
+                        for supervisors in (0, self.args.supervisors):
+                            measured = await self.measure(layer, redis_url, supervisors)
+                            measured.round_no = round_no
+                            figures.append(measured)
+                            print(
+                                f"  measured {layer} x{supervisors} round {round_no}",
+                                file=sys.stderr,
+                                flush=True,
+                            )
         finally:
             await self.fake.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -237,12 +249,13 @@ class Bench:
 
 def render(figures: list[Figures], args: argparse.Namespace) -> str:
     """The printed report."""
-    header = ["layer", "supervisors", "monitor p50", "monitor p99", "samples"]
+    header = ["layer", "supervisors", "round", "monitor p50", "monitor p99", "samples"]
     header += ["in p50", "in p99", "out p50", "out p99", "failed", "daphne core", "other core"]
     rows = [
         [
             f.layer,
             str(f.supervisors),
+            str(f.round_no),
             fmt(f.monitor[0]),
             fmt(f.monitor[1]),
             str(f.monitor_count),
@@ -256,11 +269,43 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
         ]
         for f in figures
     ]
-    return (
-        f"Monitor latency, {args.calls} calls, {args.window:.0f} s window, ms "
-        f"({servers.python_env_note()}, {os.cpu_count()} cores; 'other core' is load from"
-        " outside the bench: figures are only clean when it is near 0)\n" + table(header, rows)
+    return "\n".join(
+        [
+            f"Monitor latency, {args.calls} calls, {args.window:.0f} s window, ms "
+            f"({servers.python_env_note()}, {os.cpu_count()} cores; 'other core' is load from"
+            " outside the bench: figures are only clean when it is near 0)",
+            table(header, rows),
+            *spread_lines(figures, args),
+        ]
     )
+
+
+def spread_lines(figures: list[Figures], args: argparse.Namespace) -> list[str]:
+    """With several rounds, per layer: monitor p99 and the supervisors' effect on the calls."""
+    if args.rounds < 2:
+        return []
+    lines = [
+        "",
+        f"over rounds (median, min-max; each round is a run without, then with"
+        f" {args.supervisors} supervisors; change = with - without, ms):",
+    ]
+    by_key = {(f.layer, f.supervisors, f.round_no): f for f in figures}
+    for layer in dict.fromkeys(f.layer for f in figures):
+        pairs = [
+            (by_key.get((layer, 0, n)), by_key.get((layer, args.supervisors, n)))
+            for n in range(1, args.rounds + 1)
+        ]
+        pairs = [(alone, watched) for alone, watched in pairs if alone and watched]
+        monitor = [w.monitor[1] for _, w in pairs if w.monitor[1] is not None]
+        changes = {}
+        for direction in ("inbound", "outbound"):
+            p99s = [(getattr(a, direction)[1], getattr(w, direction)[1]) for a, w in pairs]
+            changes[direction] = [w - a for a, w in p99s if a is not None and w is not None]
+        lines.append(
+            f"  {layer}: monitor p99 {summary(monitor, ' ms')}; calls' own p99 change:"
+            f" in {summary(changes['inbound'], ' ms')}, out {summary(changes['outbound'], ' ms')}"
+        )
+    return lines
 
 
 def main() -> None:
@@ -270,6 +315,7 @@ def main() -> None:
     parser.add_argument("--supervisors", type=int, default=10)
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=1, help="pairs of runs per layer")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
     layers = [("memory", "")]

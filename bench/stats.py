@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 
 
@@ -20,6 +21,13 @@ def fmt(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "-"
     return f"{value:.{digits}f}"
+
+
+def summary(values: Sequence[float], unit: str) -> str:
+    """'median (min-max)' of a few values, '-' when there are none."""
+    if not values:
+        return "-"
+    return f"{statistics.median(values):.2f}{unit} ({min(values):.2f}-{max(values):.2f})"
 
 
 def ratio(numerator: float | None, denominator: float | None) -> str:
