@@ -9,6 +9,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from calls import events, recordings, services
 from calls.call_observer import CallCounters, UtteranceRecord
@@ -215,6 +216,7 @@ class CallLog:
             reason,
             counters,
             session,
+            timezone.now(),  # the row may be written later than this
         )
         self.state = events.CallState.ENDED
         ended = self.status_event(counters, status="ended", end_reason=reason)

@@ -103,19 +103,24 @@ def set_end_reason(call_sid: str, reason: str) -> None:
     Call.objects.filter(call_sid=call_sid).update(end_reason=reason)
 
 
-def finalize_call(call_sid: str, reason: str, counters: CallCounters, session: dict) -> None:
-    """The stream is over: status, end reason (unless already set), duration and totals."""
+def finalize_call(
+    call_sid: str, reason: str, counters: CallCounters, session: dict, ended_at=None
+) -> None:
+    """The stream is over: status, end reason (unless already set), duration and totals.
+
+    `ended_at` is when the stream ended (the write may come later). Twilio's status callback
+    may have been stored first: its "completed" does not hide that the call failed on our side.
+    """
     call = Call.objects.filter(call_sid=call_sid).first()
     if call is None:
         return
-    now = timezone.now()
+    now = ended_at or timezone.now()
     call.end_reason = call.end_reason or reason
+    failed = call.end_reason in (EndReason.AI_UNAVAILABLE, EndReason.ERROR)
     if call.status in (CallStatus.RINGING, CallStatus.IN_PROGRESS):
-        call.status = (
-            CallStatus.FAILED
-            if call.end_reason in (EndReason.AI_UNAVAILABLE, EndReason.ERROR)
-            else CallStatus.COMPLETED
-        )
+        call.status = CallStatus.FAILED if failed else CallStatus.COMPLETED
+    elif failed and call.status == CallStatus.COMPLETED:
+        call.status = CallStatus.FAILED
     call.ended_at = now
     if call.duration_seconds is None:
         call.duration_seconds = max(0, round((now - call.started_at).total_seconds()))

@@ -1,14 +1,18 @@
 """Only Twilio gets in: signed webhooks, a signed stream upgrade and a one-time call token."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from arsproject.asgi import application
+from calls import services
+from calls.call_observer import CallCounters
 from calls.models import Call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,6 +103,32 @@ def test_the_status_callback_records_duration(client, default_profile):
     assert response.status_code == 204
     call = Call.objects.get(call_sid=CALL_SID)
     assert (call.status, call.duration_seconds) == ("completed", 49)
+
+
+@pytest.mark.parametrize("status_callback_first", [True, False])
+def test_a_call_that_failed_on_our_side_stays_failed_whichever_write_lands_first(
+    client, default_profile, status_callback_first
+):
+    """The call record is written beside the call, so Twilio's callback may be stored first."""
+    Call.objects.create(call_sid=CALL_SID, status="in_progress")
+    stream_ended = timezone.now() - timedelta(seconds=3)
+    params = {"CallSid": CALL_SID, "CallStatus": "completed", "CallDuration": "12"}
+    signature = sign(settings.APP_PUBLIC_BASE_URL + "/twilio/status", params)
+
+    def status_callback():
+        client.post("/twilio/status", params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    def finalize():
+        services.finalize_call(CALL_SID, "ai_unavailable", CallCounters(), {}, stream_ended)
+
+    for write in (
+        (status_callback, finalize) if status_callback_first else (finalize, status_callback)
+    ):
+        write()
+    call = Call.objects.get(call_sid=CALL_SID)
+    assert (call.status, call.end_reason, call.duration_seconds) == ("failed", "ai_unavailable", 12)
+    if not status_callback_first:
+        assert call.ended_at == stream_ended  # when the stream ended, not when the row was written
 
 
 async def open_stream(signature: str | None):
