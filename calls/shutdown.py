@@ -6,10 +6,12 @@ import asyncio
 import logging
 
 from calls.bridge import CallBridge
+from calls.recorder import recorder
 
 logger = logging.getLogger(__name__)
 
 LINGER_SECONDS = 2.0  # Twilio asks /twilio/connect-action right after a stream closes
+RECORDS_FLUSH_SECONDS = 10.0
 
 
 class ShutdownState:
@@ -57,4 +59,18 @@ async def drain(grace_seconds: float) -> int:
     if remaining:
         logger.warning("ended %d call(s) at shutdown through the apology path", len(remaining))
         await asyncio.sleep(LINGER_SECONDS)  # let Twilio fetch connect-action from us
+    await write_remaining_records(RECORDS_FLUSH_SECONDS)
     return len(remaining)
+
+
+async def write_remaining_records(within: float) -> None:
+    """Write what the recorder still holds; say how much is lost if the database won't take it."""
+    try:
+        await asyncio.wait_for(recorder.flush(), within)
+    except TimeoutError:
+        logger.error(
+            "shutting down with %d call record(s) not written: the database did not take them"
+            " within %.0f s",
+            recorder.backlog,
+            within,
+        )

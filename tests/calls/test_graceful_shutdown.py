@@ -1,8 +1,10 @@
 """SIGTERM: the process stops taking calls, lets active ones finish, then ends the rest politely."""
 
 import asyncio
+import contextlib
 import json
 import signal
+import sqlite3
 import urllib.error
 import urllib.request
 
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.slow
 def server(tmp_path, fake_ai):
     """A real server process pointed at the fake Realtime server, with a 1 s grace period."""
     process = start_server(tmp_path, OPENAI_REALTIME_URL=fake_ai.url, SHUTDOWN_GRACE_SECONDS="1")
+    process.database_path = tmp_path / "server.sqlite3"
     yield process
     process.stop()
     print(process.process.stdout.read())  # shown by pytest when the test fails
@@ -85,3 +88,29 @@ async def test_sigterm_drains_calls_then_exits(server, fake_ai):
 
     exit_code = await asyncio.to_thread(server.process.wait, 15)
     assert exit_code == 0
+
+
+def finalized_calls(database_path) -> dict[str, tuple[str, int]]:
+    """call_sid -> (end reason, agent utterances) of every finalized call in a server's database."""
+    with contextlib.closing(sqlite3.connect(database_path)) as database:
+        return {
+            sid: (reason, lines)
+            for sid, reason, lines in database.execute(
+                "SELECT c.call_sid, c.end_reason, count(u.id) FROM calls_call c"
+                " LEFT JOIN calls_utterance u ON u.call_id = c.id AND u.speaker = 'agent'"
+                " WHERE c.ended_at IS NOT NULL GROUP BY c.call_sid, c.end_reason"
+            )
+        }
+
+
+async def test_records_still_queued_at_the_signal_are_written_before_exit(server, fake_ai):
+    call = await caller_for(server, status_callback_path=None).dial()
+    await call.wait_for(lambda c: c.heard_ms > 0, timeout=10)
+    server.process.send_signal(signal.SIGTERM)
+    await call.send_silence(100)
+    await call.hang_up()  # the last call ends: the process exits right after its teardown
+
+    exit_code = await asyncio.to_thread(server.process.wait, 15)
+    assert exit_code == 0
+    reason, agent_lines = finalized_calls(server.database_path)[call.call_sid]
+    assert reason == "caller_hangup" and agent_lines >= 1
