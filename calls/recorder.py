@@ -32,7 +32,11 @@ RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One write: a sync ORM function with its arguments, and the call it belongs to."""
+    """One write: a sync ORM function with its arguments, and the call it belongs to.
+
+    An insert of independent rows may offer `operation.many(list_of_args)`, which stores the
+    rows of many such records in one statement.
+    """
 
     call_sid: str
     what: str
@@ -48,11 +52,32 @@ def write_batch(records: list[Record]) -> None:
     """
     try:
         with transaction.atomic():
-            for record in records:
-                record.operation(*record.args)
+            for operation, args in in_bulk(records):
+                operation(*args)
     except Exception:
         close_old_connections()
         raise
+
+
+def in_bulk(records: list[Record]) -> list[tuple[Callable, tuple]]:
+    """A batch's writes, the rows of each insert that has a `many` form gathered into one call.
+
+    A kind's rows go in at the place of its first row, in their order; every other write keeps
+    its place. Gathered rows are independent (turns, timeline entries): nothing in a batch reads
+    them, so writing some earlier changes nothing but their ids.
+    """
+    steps: list[tuple[Callable, tuple]] = []
+    gathered: dict[Callable, list[tuple]] = {}
+    for record in records:
+        many = getattr(record.operation, "many", None)
+        if many is None:
+            steps.append((record.operation, record.args))
+        elif many in gathered:
+            gathered[many].append(record.args)
+        else:
+            gathered[many] = [record.args]
+            steps.append((many, (gathered[many],)))
+    return steps
 
 
 class Recorder:

@@ -166,11 +166,36 @@ def add_utterance(call_id: int, fields: dict) -> None:
     Utterance.objects.create(call_id=call_id, **fields)
 
 
+def add_utterances(rows: list[tuple[int, dict]]) -> None:
+    """Store many finished turns, given as add_utterance's arguments, in one statement."""
+    Utterance.objects.bulk_create([Utterance(call_id=c, **fields) for c, fields in rows])
+
+
+add_utterance.many = add_utterances  # the recorder writes a batch's turns together
+
+
 def add_event(call_id: int, kind: str, data: dict, offset_ms: int | None, actor_id=None) -> None:
     """Store one timeline entry."""
-    CallEvent.objects.create(
-        call_id=call_id, kind=kind, data=data, offset_ms=offset_ms, actor_id=actor_id
-    )
+    CallEvent.objects.create(**event_fields(call_id, kind, data, offset_ms, actor_id))
+
+
+def add_events(rows: list[tuple]) -> None:
+    """Store many timeline entries, given as add_event's arguments, in one statement."""
+    CallEvent.objects.bulk_create([CallEvent(**event_fields(*args)) for args in rows])
+
+
+add_event.many = add_events  # the recorder writes a batch's timeline entries together
+
+
+def event_fields(call_id: int, kind: str, data: dict, offset_ms: int | None, actor_id=None):
+    """A CallEvent's fields from add_event's arguments."""
+    return {
+        "call_id": call_id,
+        "kind": kind,
+        "data": data,
+        "offset_ms": offset_ms,
+        "actor_id": actor_id,
+    }
 
 
 def update_live_counters(call_id: int, counters: dict) -> None:
