@@ -1,5 +1,6 @@
 """daphne's TCP connections send a frame at once, keep order, and fall back to Twisted's buffer."""
 
+import contextlib
 import socket
 
 import pytest
@@ -24,18 +25,26 @@ class RecordingReactor:
         self.writers.discard(writer)
 
 
-@pytest.fixture
-def connection():
-    """A Twisted TCP connection over a real socket pair, with write-through installed."""
+@contextlib.contextmanager
+def connected(ours: socket.socket, peer: socket.socket):
+    """A Twisted connection on `ours`, with write-through installed; both sockets closed after."""
     twisted_writes.install()
-    ours, peer = socket.socketpair()
     reactor = RecordingReactor()
     conn = tcp.Connection(ours, protocol=None, reactor=reactor)
     conn.connected = True
     peer.setblocking(False)
-    yield conn, peer, reactor
-    ours.close()
-    peer.close()
+    try:
+        yield conn, peer, reactor
+    finally:
+        ours.close()
+        peer.close()
+
+
+@pytest.fixture
+def connection():
+    """A Twisted TCP connection over a real socket pair, with write-through installed."""
+    with connected(*socket.socketpair()) as parts:
+        yield parts
 
 
 def read_all(peer: socket.socket) -> bytes:
@@ -94,7 +103,7 @@ def test_a_closed_connection_drops_writes_as_twisted_does(connection):
 
 
 class PushProducer:
-    """Stands in for Twisted's HTTP channel, which daphne leaves registered after an upgrade."""
+    """A streaming producer that counts how often it was asked to pause."""
 
     def __init__(self):
         self.paused = 0
@@ -111,25 +120,17 @@ class PushProducer:
 
 def test_a_websocket_upgraded_from_http_writes_through():
     """daphne upgrades on the transport of Twisted's HTTP channel, which stays its producer."""
-    twisted_writes.install()
-    with socket.create_server(("127.0.0.1", 0)) as listener:
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # the channel wants TCP options
         ours = socket.create_connection(listener.getsockname())
         peer, _ = listener.accept()
-    reactor = RecordingReactor()
-    conn = tcp.Connection(ours, protocol=None, reactor=reactor)
-    conn.connected = True
-    peer.setblocking(False)
-    channel = HTTPChannel()
-    channel.timeOut = None
-    try:
+    with connected(ours, peer) as (conn, peer, reactor):
+        channel = HTTPChannel()
+        channel.timeOut = None
         channel.makeConnection(conn)
         assert conn.producer is not None  # what made every WebSocket frame wait before
         conn.write(b'{"event": "media"}')
         assert read_all(peer) == b'{"event": "media"}'
         assert reactor.added == 0
-    finally:
-        ours.close()
-        peer.close()
 
 
 def test_a_full_socket_still_pauses_a_push_producer(connection):
@@ -145,11 +146,8 @@ def test_a_full_socket_still_pauses_a_push_producer(connection):
 class PullProducer:
     """Writes only when asked; relies on Twisted's writable events to be asked again."""
 
-    def __init__(self):
-        self.asked = 0
-
     def resumeProducing(self):
-        self.asked += 1
+        pass
 
     def stopProducing(self):
         pass
