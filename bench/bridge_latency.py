@@ -38,6 +38,7 @@ import numpy as np
 
 from bench import servers
 from bench.load import Behaviour, CallResult, Shared, SimCall, Target, speech_frames
+from bench.rounds import alternate
 from bench.stats import fmt, ratio, summary, table
 
 MIB = 1024 * 1024
@@ -122,16 +123,12 @@ class Bench:
             self.shared.http = http
             try:
                 for calls in self.args.calls:
-                    for round_no in range(1, self.args.rounds + 1):
-                        for kind in ("bridge", "relay"):
-                            figure = await self.measure(kind, calls)
-                            figure.round_no = round_no
-                            figures.append(figure)
-                            print(
-                                f"  measured {kind} x{calls} round {round_no}",
-                                file=sys.stderr,
-                                flush=True,
-                            )
+                    figures += await alternate(
+                        self.args.rounds,
+                        ("bridge", "relay"),
+                        lambda kind, calls=calls: self.measure(kind, calls),
+                        lambda kind, calls=calls: f"{kind} x{calls}",
+                    )
             finally:
                 await self.fake.close()
                 shutil.rmtree(self.tmp, ignore_errors=True)

@@ -50,6 +50,7 @@ from websockets.asyncio.client import connect
 
 from bench import servers, stamps
 from bench.load import Behaviour, Shared, SimCall, Target, speech_frames
+from bench.rounds import alternate
 from bench.stats import fmt, summary, table
 
 STAMP = re.compile(r"⟦(\d+)⟧$")
@@ -164,16 +165,14 @@ class Bench:
             async with aiohttp.ClientSession() as http:
                 self.http = http
                 for layer, redis_url in layers:
-                    for round_no in range(1, self.args.rounds + 1):
-                        for supervisors in (0, self.args.supervisors):
-                            measured = await self.measure(layer, redis_url, supervisors)
-                            measured.round_no = round_no
-                            figures.append(measured)
-                            print(
-                                f"  measured {layer} x{supervisors} round {round_no}",
-                                file=sys.stderr,
-                                flush=True,
-                            )
+                    figures += await alternate(
+                        self.args.rounds,
+                        (0, self.args.supervisors),
+                        lambda watchers, layer=layer, url=redis_url: self.measure(
+                            layer, url, watchers
+                        ),
+                        lambda watchers, layer=layer: f"{layer} x{watchers}",
+                    )
         finally:
             await self.fake.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
