@@ -22,8 +22,8 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from calls.consumers import MediaStreamConsumer  # noqa: E402
-from calls.monitor import MonitorConsumer  # noqa: E402
+from calls.live.media_stream import MediaStreamConsumer  # noqa: E402
+from calls.monitoring.monitor_consumer import MonitorConsumer  # noqa: E402
 
 # In production nginx serves /static/ (deploy/nginx); locally daphne serves it itself.
 http_application = django_http if settings.IS_PRODUCTION else ASGIStaticFilesHandler(django_http)

@@ -160,7 +160,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"call_sid": {"()": "calls.log_context.CallSidFilter"}},
+    "filters": {"call_sid": {"()": "calls.operations.log_context.CallSidFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(call_sid)s] %(name)s: %(message)s"},
     },

@@ -3,13 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from calls.health import healthz
-from calls.metrics import metrics
+from calls.operations.health import healthz
+from calls.operations.metrics import metrics
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
-    path("", include("calls.urls")),
-    path("", include("calls.dashboard_urls")),
+    path("", include("calls.live.urls")),
+    path("", include("calls.monitoring.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Time calls/audio.py vs audioop and pass-through: run `.venv/bin/python bench/audio_codecs.py`."""
+"""Time calls/live/audio.py vs audioop and pass-through: run `.venv/bin/python bench/audio_codecs.py`."""
 
 import base64
 import statistics
@@ -13,7 +13,7 @@ import numpy as np
 # Run as a plain script, Python puts bench/ on the path, not the project root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from calls.audio import (
+from calls.live.audio import (
     Downsampler24kTo8k,
     Pcm24kToUlaw,
     UlawToPcm24k,
@@ -57,7 +57,7 @@ def speech_like_8k(seconds: float) -> np.ndarray:
 
 def report_codec() -> None:
     """Print mu-law throughput per 20 ms frame and on one-second buffers, vs audioop."""
-    print("mu-law codec (median of 7; ratio > 1 means calls/audio.py is faster)")
+    print("mu-law codec (median of 7; ratio > 1 means calls/live/audio.py is faster)")
     for label, seconds, loops in (("20 ms frame", 0.02, 20000), ("1 s buffer", 1.0, 2000)):
         report_codec_row(label, speech_like_8k(seconds), loops)
 

@@ -3,8 +3,8 @@
 Run: `.venv/bin/python bench/recorder_batches.py [--rows 2000]`.
 
 Writes agent utterances into a fresh SQLite database (WAL, as the server configures it) through
-calls.recorder.write_batch on asgiref's database thread, as the recorder does, and reports this
-process's CPU per row (user + system, so the hop to the thread and the commit count):
+calls.records.recorder.write_batch on asgiref's database thread, as the recorder does, and reports
+this process's CPU per row (user + system, so the hop to the thread and the commit count):
 - batches of 1, 5 and 20 rows each written as its own insert (before batches gathered);
 - batches of 5 and 20 rows written with the bulk insert the recorder now uses.
 """
@@ -50,9 +50,9 @@ async def measure(rows: int) -> list[list[str]]:
     """CPU microseconds per row for each way of writing."""
     from asgiref.sync import sync_to_async
 
-    from calls import services
     from calls.models import Call, Utterance
-    from calls.recorder import Record, write_batch
+    from calls.records import services
+    from calls.records.recorder import Record, write_batch
 
     call = await sync_to_async(Call.objects.create)(call_sid="CA" + "0" * 32)
     fields = {

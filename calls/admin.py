@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from calls.dashboard_views import socket_context
 from calls.models import ApiToken, Call, CallEvent, Utterance
+from calls.monitoring.dashboard_views import socket_context
 
 
 class ReadOnlyInline(admin.TabularInline):

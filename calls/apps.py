@@ -13,4 +13,4 @@ class CallsConfig(AppConfig):
 
     def ready(self):
         """Register the start-up checks that say what a server without credentials cannot do."""
-        from calls import checks  # noqa: F401
+        from calls.operations import checks  # noqa: F401

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calls.audio import ulaw_encode
+from calls.live.audio import ulaw_encode
 
 from .twilio_messages import FRAME_BYTES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from calls.audio import ulaw_decode, ulaw_encode
+from calls.live.audio import ulaw_decode, ulaw_encode
 
 BYTES_PER_MS = {"audio/pcm": 48, "audio/pcmu": 8, "audio/pcma": 8}
 SAMPLE_RATE = {"audio/pcm": 24000, "audio/pcmu": 8000, "audio/pcma": 8000}
@@ -46,7 +46,7 @@ def encode(samples: np.ndarray, audio_format: dict) -> bytes:
 
 
 def _alaw_codec():
-    """Return the stdlib A-law codec; our own calls.audio only speaks mu-law, which Twilio uses."""
+    """Return the stdlib A-law codec; calls.live.audio only speaks mu-law, which Twilio uses."""
     # Imported lazily: audioop is deprecated and only needed when a session picks pcma.
     import audioop
 

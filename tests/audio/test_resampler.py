@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calls.audio import (
+from calls.live.audio import (
     FILTER_TAPS,
     GROUP_DELAY_8K,
     GROUP_DELAY_24K,

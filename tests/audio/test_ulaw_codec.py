@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calls.audio import pcm16_bytes_to_ulaw, ulaw_decode, ulaw_encode, ulaw_to_pcm16_bytes
+from calls.live.audio import pcm16_bytes_to_ulaw, ulaw_decode, ulaw_encode, ulaw_to_pcm16_bytes
 
 with warnings.catch_warnings():
     # audioop is deprecated (removed in 3.13) but is still the oracle on the 3.11 we ship.

@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 
 from arsproject.asgi import application
-from calls.events import publisher
-from calls.recorder import recorder
+from calls.monitoring.live_events import publisher
+from calls.records.recorder import recorder
 from calls.simulator.fake_realtime import AgentTurn, FakeRealtimeServer, RealtimeScript, ToolCall
 from calls.simulator.transports import AsgiTransport
 from calls.simulator.twilio_caller import TwilioCaller

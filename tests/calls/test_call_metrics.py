@@ -5,7 +5,7 @@ import re
 import pytest
 from asgiref.sync import sync_to_async
 
-from calls.metrics import call_metrics
+from calls.operations.metrics import call_metrics
 from tests.calls.waiting import delivered, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -84,8 +84,8 @@ async def test_malformed_twilio_frames_mid_call_do_not_stop_the_audio(
 async def test_a_bug_in_an_ai_event_handler_ends_with_the_apology_not_dead_air(
     fake_ai, make_caller, drained, monkeypatch, caplog
 ):
-    from calls.bridge import CallBridge
-    from calls.protocol import realtime as rt
+    from calls.live.bridge import CallBridge
+    from calls.live.protocol import realtime as rt
 
     async def broken_handler(bridge, event):
         raise RuntimeError("a bug in the bridge")
@@ -108,7 +108,7 @@ async def test_a_bug_in_an_ai_event_handler_ends_with_the_apology_not_dead_air(
 async def test_a_frame_sent_while_the_twilio_socket_closes_is_dropped_quietly():
     from autobahn.exception import Disconnected
 
-    from calls.consumers import MediaStreamConsumer
+    from calls.live.media_stream import MediaStreamConsumer
 
     async def closed_socket(message):
         raise Disconnected("Attempt to send on a closed protocol")

@@ -11,9 +11,9 @@ from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from arsproject.asgi import application
-from calls import services
-from calls.call_observer import CallCounters
+from calls.live.observer import CallCounters
 from calls.models import Call
+from calls.records import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -179,7 +179,7 @@ async def start_with_token(token: str):
 
 
 async def test_a_wrong_call_token_closes_the_stream_with_4008(default_profile):
-    from calls.services import hash_token
+    from calls.records.services import hash_token
 
     await database_sync_to_async(Call.objects.create)(
         call_sid=CALL_SID,
@@ -194,7 +194,7 @@ async def test_a_wrong_call_token_closes_the_stream_with_4008(default_profile):
 
 
 async def test_a_call_token_works_only_once(default_profile, settings):
-    from calls.services import hash_token
+    from calls.records.services import hash_token
 
     settings.OPENAI_REALTIME_URL = "ws://127.0.0.1:9/v1/realtime"
     await database_sync_to_async(Call.objects.create)(

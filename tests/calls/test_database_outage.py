@@ -8,9 +8,9 @@ from channels.db import database_sync_to_async
 from django.db import OperationalError
 from django.test import override_settings
 
-from calls import recorder as recorder_module
 from calls.models import Call, Utterance
-from calls.recorder import Recorder
+from calls.records import recorder as recorder_module
+from calls.records.recorder import Recorder
 from tests.calls.waiting import delivered, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +85,7 @@ async def test_when_the_bound_is_hit_the_error_log_names_the_call_and_what_was_l
         written.append(value)
 
     small = Recorder(capacity=3)
-    with caplog.at_level(logging.ERROR, logger="calls.recorder"):
+    with caplog.at_level(logging.ERROR, logger="calls.records.recorder"):
         for number in range(6):
             small.record("CA" + "e" * 32, f"agent utterance {number}", operation, number)
         await eventually(lambda: "lost" in caplog.text)
@@ -101,7 +101,7 @@ async def test_when_the_bound_is_hit_the_error_log_names_the_call_and_what_was_l
 def test_connect_action_apologises_when_the_database_is_down(client, monkeypatch, settings):
     from twilio.request_validator import RequestValidator
 
-    from calls import services
+    from calls.records import services
 
     def down(call_sid):
         raise OperationalError("database is down")

@@ -2,7 +2,7 @@
 
 import logging
 
-from calls.bridge import PENDING_AUDIO_FRAMES, CallBridge
+from calls.live.bridge import PENDING_AUDIO_FRAMES, CallBridge
 from tests.operations.test_metrics import bridge as unconnected_bridge
 
 
@@ -24,7 +24,7 @@ async def test_audio_within_the_bound_is_all_kept_and_nothing_is_counted_lost(ca
 
 async def test_audio_beyond_the_bound_drops_the_oldest_counts_it_and_logs_once(caplog):
     bridge = unready_bridge()
-    with caplog.at_level(logging.ERROR, logger="calls.bridge"):
+    with caplog.at_level(logging.ERROR, logger="calls.live.bridge"):
         for n in range(PENDING_AUDIO_FRAMES + 3):
             await bridge.on_caller_audio(f"frame-{n}", n * 20)
     assert bridge.frames_dropped == 3

@@ -5,7 +5,7 @@ import base64
 import numpy as np
 import pytest
 
-from calls.audio import ulaw_decode
+from calls.live.audio import ulaw_decode
 from tests.calls.scenarios import first_agent_utterance, interrupt_the_greeting
 from tests.calls.waiting import delivered, eventually
 

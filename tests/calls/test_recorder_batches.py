@@ -6,10 +6,10 @@ import logging
 import pytest
 from channels.db import database_sync_to_async
 
-from calls import recorder as recorder_module
-from calls import services
 from calls.models import Call, CallEvent, Utterance
-from calls.recorder import Record, Recorder, in_bulk
+from calls.records import recorder as recorder_module
+from calls.records import services
+from calls.records.recorder import Record, Recorder, in_bulk
 from tests.calls.waiting import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,7 +107,7 @@ async def test_a_row_the_database_rejects_is_named_and_the_rest_of_its_batch_is_
     call = await database_sync_to_async(Call.objects.create)(call_sid=CALL_SID)
     recorder = Recorder(linger_s=3600.0)
     missing = call.pk + 1000  # no such call: the foreign key refuses the row
-    with caplog.at_level(logging.ERROR, logger="calls.recorder"):
+    with caplog.at_level(logging.ERROR, logger="calls.records.recorder"):
         recorder.record(CALL_SID, "agent utterance", services.add_utterance, call.pk, turn("a"))
         recorder.record(UNKNOWN_SID, "caller utterance", services.add_utterance, missing, turn("b"))
         recorder.record(CALL_SID, "agent utterance", services.add_utterance, call.pk, turn("c"))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.models import Call
-from calls.recordings import path_of
+from calls.records.recording_files import path_of
 from prompts.models import AgentProfile
 from tests.calls.waiting import eventually
 
@@ -80,8 +80,8 @@ async def test_non_staff_cannot_fetch_a_recording(client, django_user_model, tmp
 
 
 def test_staff_can_play_a_recording(client, staff_user, settings):
-    from calls.recording import StereoRecording
-    from calls.recordings import write
+    from calls.live.stereo_recording import StereoRecording
+    from calls.records.recording_files import write
 
     recording = StereoRecording()
     recording.caller_frame(0, bytes(160))
@@ -95,8 +95,8 @@ def test_staff_can_play_a_recording(client, staff_user, settings):
 
 
 def test_purge_deletes_recordings_past_retention(settings):
-    from calls.recording import StereoRecording
-    from calls.recordings import write
+    from calls.live.stereo_recording import StereoRecording
+    from calls.records.recording_files import write
 
     old = Call.objects.create(
         call_sid="CA" + "3" * 32,

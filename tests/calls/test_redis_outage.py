@@ -11,8 +11,8 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from arsproject.channel_layers import REDIS_BACKEND
-from calls.events import WALLBOARD_GROUP, control_group, control_message, publisher
 from calls.models import Call
+from calls.monitoring.live_events import WALLBOARD_GROUP, control_group, control_message, publisher
 from tests.calls.waiting import delivered, eventually
 from tests.server_process import free_port
 

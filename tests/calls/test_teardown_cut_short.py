@@ -2,9 +2,9 @@
 
 import asyncio
 
-from calls.bridge import BridgeSettings, CallBridge
-from calls.call_observer import CallCounters
-from calls.realtime_client import RealtimeEndpoint
+from calls.live.bridge import BridgeSettings, CallBridge
+from calls.live.observer import CallCounters
+from calls.live.realtime_client import RealtimeEndpoint
 
 
 class HangingSocket:

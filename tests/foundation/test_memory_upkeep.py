@@ -10,7 +10,7 @@ import pytest
 
 from arsproject import memory_upkeep
 from arsproject.memory_upkeep import M_ARENA_MAX, MemoryUpkeep, glibc, limit_arenas
-from calls.metrics import CallMetrics
+from calls.operations.metrics import CallMetrics
 from tests.operations.test_metrics import value
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from arsproject.asgi import application
-from calls.events import control_group
+from calls.monitoring.live_events import control_group
 
 TIMEOUT = 3
 

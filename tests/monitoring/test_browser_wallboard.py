@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from calls.demo_conversation import DEMO_SCRIPT, until_agent_has_spoken
+from calls.demo.conversation import DEMO_SCRIPT, until_agent_has_spoken
 from calls.simulator.fake_realtime import FakeRealtimeServer
 from calls.simulator.twilio_caller import StreamEnded, TwilioCaller
 from tests.monitoring.browser import launch, require_browser

@@ -4,7 +4,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.core.management import call_command
 
-from calls.demo_conversation import DEMO_SCRIPT, place_demo_call
+from calls.demo.conversation import DEMO_SCRIPT, place_demo_call
 from calls.management.commands.run_demo import demo_env
 from calls.models import Call
 from tests.calls.conftest import drained, fake_ai, make_caller  # noqa: F401

@@ -3,9 +3,10 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from calls import events
-from calls.consumers import MediaStreamConsumer
-from calls.events import (
+from calls.live.media_stream import MediaStreamConsumer
+from calls.models import Speaker, Utterance
+from calls.monitoring import live_events as events
+from calls.monitoring.live_events import (
     WATCH_LEASE_SECONDS,
     CallState,
     CallStatusEvent,
@@ -14,7 +15,6 @@ from calls.events import (
     TurnMetricsEvent,
     UtteranceEvent,
 )
-from calls.models import Speaker, Utterance
 from tests.monitoring.sockets import TIMEOUT, FakeHolder, open_monitor, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,8 @@ import pytest
 from channels.layers import get_channel_layer
 
 from arsproject.channel_layers import channel_layers
-from calls import events
-from calls.events import (
+from calls.monitoring import live_events as events
+from calls.monitoring.live_events import (
     WALLBOARD_GROUP,
     CallStatusEvent,
     EventPublisher,
@@ -52,7 +52,7 @@ async def test_events_of_many_calls_go_out_in_the_order_they_were_published(monk
 
 
 async def test_a_failed_send_is_counted_and_the_next_one_still_goes_out(monkeypatch, caplog):
-    caplog.set_level(logging.INFO, logger="calls.events")
+    caplog.set_level(logging.INFO, logger="calls.monitoring.live_events")
     layer = RecordingLayer(down_calls={"CA-down"})
     monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
     publisher = EventPublisher()

@@ -3,10 +3,11 @@
 import pytest
 from channels.layers import get_channel_layer
 
-from calls import call_log, events
-from calls.call_observer import CallCounters, UtteranceRecord
-from calls.events import WALLBOARD_GROUP, call_group, control_group, watch_message
-from calls.services import ClaimedCall
+from calls.live.observer import CallCounters, UtteranceRecord
+from calls.monitoring import live_events as events
+from calls.monitoring.live_events import WALLBOARD_GROUP, call_group, control_group, watch_message
+from calls.records import call_log
+from calls.records.services import ClaimedCall
 from prompts.snapshot import CallConfig
 from tests.calls.conftest import drained, fake_ai, make_caller, realtime_script  # noqa: F401
 from tests.monitoring.sockets import TIMEOUT, open_monitor, received_before_marker, subscribe

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from arsproject.env import EnvReader
-from calls.dashboard_views import MONITOR_SOCKET_PATH
+from calls.monitoring.dashboard_views import MONITOR_SOCKET_PATH
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NGINX = (DEPLOY / "nginx" / "ars.conf").read_text()

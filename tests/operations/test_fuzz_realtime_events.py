@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from calls.bridge import CallBridge
+from calls.live.bridge import CallBridge
+from calls.live.protocol import realtime as rt
 from calls.models import Call
-from calls.protocol import realtime as rt
 from calls.simulator.caller_audio import SpeechSignal
 from tests.calls.waiting import eventually
 from tests.operations.fuzz import dumps, json_values, not_json, objects_with

@@ -15,9 +15,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from arsproject.asgi import application
-from calls import services
-from calls.models import Call
-from calls.protocol.twilio import (
+from calls.live.protocol.twilio import (
     Connected,
     Dtmf,
     InvalidTwilioMessage,
@@ -27,6 +25,8 @@ from calls.protocol.twilio import (
     Stop,
     parse_twilio_message,
 )
+from calls.models import Call
+from calls.records import services
 from calls.simulator.caller_audio import SpeechSignal
 from tests.operations.fuzz import dumps, json_values, not_json, objects_with
 

@@ -6,34 +6,34 @@ import logging.config
 import pytest
 from django.conf import settings
 
-from calls.log_context import CallSidFilter
+from calls.operations.log_context import CallSidFilter
 from tests.foundation.test_configuration import start_settings
 
 CALL_SID = "CA" + "7" * 32
 LOG_A_CALL_LINE = (
-    "(__import__('calls.log_context').log_context.current_call_sid.set('{sid}'),"
-    " __import__('logging').getLogger('calls.bridge').warning('OpenAI error %s', 'boom'))"
+    "(__import__('calls.operations.log_context').operations.log_context.current_call_sid.set('{sid}'),"
+    " __import__('logging').getLogger('calls.live.bridge').warning('OpenAI error %s', 'boom'))"
 )
 
 
 def test_logs_go_to_stdout_by_default_with_the_call_sid():
     result = start_settings({"LOG_FILE": ""}, expr=LOG_A_CALL_LINE.format(sid=CALL_SID))
     assert result.returncode == 0, result.stderr
-    assert f"WARNING [{CALL_SID}] calls.bridge: OpenAI error boom" in result.stdout
+    assert f"WARNING [{CALL_SID}] calls.live.bridge: OpenAI error boom" in result.stdout
     assert "OpenAI error" not in result.stderr
 
 
 def test_a_line_outside_any_call_is_marked_with_a_dash():
-    expr = "__import__('logging').getLogger('calls.views').warning('no call here')"
+    expr = "__import__('logging').getLogger('calls.live.webhooks').warning('no call here')"
     result = start_settings({}, expr=expr)
-    assert "WARNING [-] calls.views: no call here" in result.stdout
+    assert "WARNING [-] calls.live.webhooks: no call here" in result.stdout
 
 
 def test_logs_go_to_the_file_named_by_log_file(tmp_path):
     log_file = tmp_path / "ars.log"
     result = start_settings({"LOG_FILE": str(log_file)}, expr=LOG_A_CALL_LINE.format(sid=CALL_SID))
     assert result.returncode == 0, result.stderr
-    assert f"[{CALL_SID}] calls.bridge: OpenAI error boom" in log_file.read_text()
+    assert f"[{CALL_SID}] calls.live.bridge: OpenAI error boom" in log_file.read_text()
     assert "OpenAI error" not in result.stdout + result.stderr
 
 

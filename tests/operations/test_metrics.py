@@ -6,12 +6,12 @@ import pytest
 from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
-from calls.bridge import BridgeSettings, CallBridge
-from calls.events import publisher
-from calls.metrics import CallMetrics, call_metrics, record_finished
+from calls.live.bridge import BridgeSettings, CallBridge
+from calls.live.realtime_client import RealtimeEndpoint
 from calls.models import ApiToken
-from calls.realtime_client import RealtimeEndpoint
-from calls.recorder import recorder
+from calls.monitoring.live_events import publisher
+from calls.operations.metrics import CallMetrics, call_metrics, record_finished
+from calls.records.recorder import recorder
 from tests.calls.waiting import eventually
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from calls.audio import ulaw_encode
+from calls.live.audio import ulaw_encode
 from calls.simulator.fake_realtime import AgentTurn, FakeRealtimeServer, RealtimeScript, ToolCall
 
 API_KEY = "sk-test"

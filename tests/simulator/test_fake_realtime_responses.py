@@ -4,7 +4,7 @@ import base64
 
 import numpy as np
 
-from calls.audio import ulaw_decode
+from calls.live.audio import ulaw_decode
 from calls.simulator.fake_realtime import FakeRealtimeServer, RealtimeOptions
 
 from .conftest import API_KEY, GREETING, default_script

@@ -5,7 +5,7 @@ import wave
 import numpy as np
 import pytest
 
-from calls.audio import ulaw_decode
+from calls.live.audio import ulaw_decode
 from calls.simulator.caller_audio import SpeechSignal, frames, read_wav_ulaw, silence
 
 

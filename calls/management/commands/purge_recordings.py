@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from calls.recordings import purge_expired
+from calls.records.recording_files import purge_expired
 
 
 class Command(BaseCommand):

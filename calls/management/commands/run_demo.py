@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from calls.demo_accounts import ensure_staff_account
-from calls.demo_conversation import DEMO_SCRIPT, place_demo_call
+from calls.demo.accounts import ensure_staff_account
+from calls.demo.conversation import DEMO_SCRIPT, place_demo_call
 from calls.simulator.fake_realtime import FakeRealtimeServer
 from calls.simulator.twilio_caller import TwilioCaller
 

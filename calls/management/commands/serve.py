@@ -30,7 +30,7 @@ class Command(BaseCommand):
         from daphne.server import Server
         from twisted.internet import reactor
 
-        from calls import shutdown
+        from calls.operations import shutdown
 
         endpoints = build_endpoint_description_strings(host=options["host"], port=options["port"])
         server = Server(

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from calls.demo_accounts import ensure_staff_account
+from calls.demo.accounts import ensure_staff_account
 
 
 class Command(BaseCommand):

@@ -11,11 +11,11 @@ import base64
 import logging
 import time
 
-from calls.events import CallState
-from calls.protocol import realtime as rt
-from calls.protocol.twilio import build_clear, build_mark, build_media
+from calls.live.protocol import realtime as rt
+from calls.live.protocol.twilio import build_clear, build_mark, build_media
+from calls.monitoring.live_events import CallState
 
-logger = logging.getLogger("calls.bridge")
+logger = logging.getLogger("calls.live.bridge")
 
 GOODBYE_INSTRUCTIONS = "고객님께 짧고 정중하게 작별 인사를 해 주세요."
 

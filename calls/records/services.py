@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from calls.call_observer import CallCounters
+from calls.live.observer import CallCounters
 from calls.models import Call, CallEvent, CallStatus, EndReason, Utterance
 from prompts.services import active_config
 from prompts.snapshot import CallConfig

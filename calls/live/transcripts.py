@@ -12,8 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from calls.call_observer import BridgeObserver, CallCounters, UtteranceRecord
-from calls.playback import ItemPlayback, PlaybackTracker
+from calls.live.observer import BridgeObserver, CallCounters, UtteranceRecord
+from calls.live.playback import ItemPlayback, PlaybackTracker
 
 PARTIAL_TEXT_INTERVAL_S = 0.15  # throttle for partial text sent to supervisors
 HISTORY_TURNS = 20  # recent utterances replayed into a new session after a reconnect

@@ -27,10 +27,10 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from arsproject import memory_upkeep
-from calls.bridge import CallBridge
-from calls.dashboard_access import is_staff, token_user
-from calls.events import publisher
-from calls.recorder import recorder
+from calls.live.bridge import CallBridge
+from calls.monitoring.access import is_staff, token_user
+from calls.monitoring.live_events import publisher
+from calls.records.recorder import recorder
 
 TURN_LATENCY_BUCKETS_S = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 BARGE_IN_BUCKETS_S = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)

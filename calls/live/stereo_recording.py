@@ -13,7 +13,7 @@ import wave
 
 import numpy as np
 
-from calls.audio import ulaw_decode
+from calls.live.audio import ulaw_decode
 
 SAMPLES_PER_MS = 8
 ULAW_SILENCE = 0xFF

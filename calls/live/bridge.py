@@ -21,15 +21,15 @@ from typing import ClassVar
 
 from websockets.exceptions import ConnectionClosed
 
-from calls.audio import Pcm24kToUlaw, UlawToPcm24k
-from calls.bridge_ai_events import OpenAIEvents
-from calls.call_observer import BridgeObserver, CallCounters
-from calls.events import CallState
-from calls.playback import PlaybackTracker
-from calls.protocol import realtime as rt
-from calls.realtime_client import RealtimeEndpoint, RealtimeUnavailable, connect
-from calls.recording import StereoRecording
-from calls.transcripts import Transcripts, ms_since
+from calls.live.ai_events import OpenAIEvents
+from calls.live.audio import Pcm24kToUlaw, UlawToPcm24k
+from calls.live.observer import BridgeObserver, CallCounters
+from calls.live.playback import PlaybackTracker
+from calls.live.protocol import realtime as rt
+from calls.live.realtime_client import RealtimeEndpoint, RealtimeUnavailable, connect
+from calls.live.stereo_recording import StereoRecording
+from calls.live.transcripts import Transcripts, ms_since
+from calls.monitoring.live_events import CallState
 from prompts.snapshot import CallConfig
 
 logger = logging.getLogger(__name__)

@@ -6,13 +6,13 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from calls.call_data import can_see_numbers, detail_data, mask_number
-from calls.call_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
-from calls.dashboard_access import staff_required
-from calls.events import CallState
 from calls.models import EndReason
-from calls.monitoring import find_call, today_totals
-from calls.supervisor import can_control
+from calls.monitoring.access import staff_required
+from calls.monitoring.call_data import can_see_numbers, detail_data, mask_number
+from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
+from calls.monitoring.live_events import CallState
+from calls.monitoring.queries import find_call, today_totals
+from calls.monitoring.supervisor_actions import can_control
 
 MONITOR_SOCKET_PATH = "/ws/monitor/"
 

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from calls.protocol.twilio import is_base64
+from calls.live.protocol.twilio import is_base64
 from prompts.snapshot import CallConfig
 
 BYTES_PER_MS = {"pcmu": 8, "pcm16": 48}

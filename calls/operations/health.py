@@ -8,7 +8,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import JsonResponse
 
-from calls import shutdown
+from calls.operations import shutdown
 
 CHECK_TIMEOUT_SECONDS = 2.0
 

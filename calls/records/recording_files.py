@@ -9,8 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from calls.live.stereo_recording import StereoRecording
 from calls.models import Call
-from calls.recording import StereoRecording
 
 logger = logging.getLogger(__name__)
 

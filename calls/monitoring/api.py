@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from calls.call_data import can_see_numbers, detail_data, summary_data
-from calls.call_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
-from calls.dashboard_access import api_staff_required
-from calls.monitoring import find_call
+from calls.monitoring.access import api_staff_required
+from calls.monitoring.call_data import can_see_numbers, detail_data, summary_data
+from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
+from calls.monitoring.queries import find_call
 
 
 @require_GET

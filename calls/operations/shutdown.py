@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from calls.bridge import CallBridge
-from calls.recorder import recorder
+from calls.live.bridge import CallBridge
+from calls.records.recorder import recorder
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from calls.events import control_group, control_message
 from calls.models import Call, CallEvent
+from calls.monitoring.live_events import control_group, control_message
 
 ACTIONS = ("hangup", "transfer", "coach")
 CONTROL_PERMISSION = "calls.control_call"

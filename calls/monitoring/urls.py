@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from calls import api, dashboard_views
+from calls.monitoring import api, dashboard_views
 
 urlpatterns = [
     path("dashboard/", dashboard_views.wallboard, name="dashboard-wallboard"),

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from channels.layers import get_channel_layer
 
-from calls.drained_queue import DrainedQueue, stop_if_cancelled
+from calls.records.drained_queue import DrainedQueue, stop_if_cancelled
 
 logger = logging.getLogger(__name__)
 

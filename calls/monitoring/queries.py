@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from calls.call_data import detail_data, status_data
 from calls.models import LIVE_STATUSES, Call, CallStatus, EndReason
+from calls.monitoring.call_data import detail_data, status_data
 
 WALLBOARD_LIMIT = 500
 FAILED_REASONS = (EndReason.AI_UNAVAILABLE, EndReason.STREAM_REFUSED, EndReason.ERROR)

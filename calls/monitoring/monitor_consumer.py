@@ -7,7 +7,7 @@ Client → server (JSON):
 Server → client:
     {"type": "snapshot", "target": "wallboard", "calls": [...], "totals": {...}}
     {"type": "snapshot", "target": "call", "live": bool, "call": {...}, "utterances": [...], ...}
-    then the events of calls.events (`call.status`, `call.transcript`, ...), each with `seq`;
+    then the events of live_events (`call.status`, `call.transcript`, ...), each with `seq`;
     {"type": "action.sent", "action": …, "call_sid": …} or {"type": "error", "code": …}.
 
 The snapshot comes from the database; live state self-heals because status events are full
@@ -27,10 +27,9 @@ import re
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from calls.call_data import can_see_numbers, mask_message
-from calls.dashboard_access import is_staff
-from calls.drained_queue import stop_if_cancelled
-from calls.events import (
+from calls.monitoring.access import is_staff
+from calls.monitoring.call_data import can_see_numbers, mask_message
+from calls.monitoring.live_events import (
     WALLBOARD_GROUP,
     WATCH_RENEW_SECONDS,
     WATCH_RETRY_SECONDS,
@@ -38,8 +37,9 @@ from calls.events import (
     control_group,
     watch_message,
 )
-from calls.monitoring import call_snapshot, wallboard_snapshot
-from calls.supervisor import ACTIONS, ActionRefused, send_action
+from calls.monitoring.queries import call_snapshot, wallboard_snapshot
+from calls.monitoring.supervisor_actions import ACTIONS, ActionRefused, send_action
+from calls.records.drained_queue import stop_if_cancelled
 
 logger = logging.getLogger(__name__)
 

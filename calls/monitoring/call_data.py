@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from calls.events import CallState
 from calls.models import Call, CallEvent, CallStatus, Utterance
+from calls.monitoring.live_events import CallState
 
 MASK = "•"
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 
-from calls.drained_queue import DrainedQueue, stop_if_cancelled
+from calls.records.drained_queue import DrainedQueue, stop_if_cancelled
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from calls import recording_views, views
+from calls.live import webhooks as views
+from calls.monitoring import recording_views
 
 urlpatterns = [
     path("twilio/voice", views.voice, name="twilio-voice"),

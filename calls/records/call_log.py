@@ -11,10 +11,12 @@ from collections.abc import Callable
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from calls import events, recordings, services
-from calls.call_observer import CallCounters, UtteranceRecord
-from calls.recorder import recorder
-from calls.services import ClaimedCall
+from calls.live.observer import CallCounters, UtteranceRecord
+from calls.monitoring import live_events as events
+from calls.records import recording_files as recordings
+from calls.records import services
+from calls.records.recorder import recorder
+from calls.records.services import ClaimedCall
 
 logger = logging.getLogger(__name__)
 

@@ -13,12 +13,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from arsproject.memory_upkeep import process_upkeep
-from calls import metrics, services
-from calls.bridge import BridgeSettings, CallBridge
-from calls.call_log import CallLog
-from calls.events import WATCH_LEASE_SECONDS, control_group
-from calls.log_context import tag_this_task
-from calls.protocol.twilio import (
+from calls.live.bridge import BridgeSettings, CallBridge
+from calls.live.protocol.twilio import (
     Connected,
     Dtmf,
     InvalidTwilioMessage,
@@ -29,8 +25,13 @@ from calls.protocol.twilio import (
     is_valid_sid,
     parse_twilio_message,
 )
-from calls.realtime_client import RealtimeEndpoint
-from calls.twilio_signature import TwilioNotConfigured, signature_is_valid
+from calls.live.realtime_client import RealtimeEndpoint
+from calls.live.twilio_signature import TwilioNotConfigured, signature_is_valid
+from calls.monitoring.live_events import WATCH_LEASE_SECONDS, control_group
+from calls.operations import metrics
+from calls.operations.log_context import tag_this_task
+from calls.records import services
+from calls.records.call_log import CallLog
 
 logger = logging.getLogger(__name__)
 

@@ -3,9 +3,9 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
-from calls.dashboard_access import staff_required
 from calls.models import Call
-from calls.recordings import path_of
+from calls.monitoring.access import staff_required
+from calls.records.recording_files import path_of
 
 
 @staff_required

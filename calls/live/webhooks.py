@@ -12,9 +12,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from calls import services, shutdown
+from calls.live.twilio_signature import TwilioNotConfigured, public_url, signature_is_valid
 from calls.models import EndReason
-from calls.twilio_signature import TwilioNotConfigured, public_url, signature_is_valid
+from calls.operations import shutdown
+from calls.records import services
 from prompts.services import NoProfileConfigured
 
 logger = logging.getLogger(__name__)
