@@ -1,4 +1,4 @@
-"""Time calls/live/audio.py vs audioop and pass-through: `.venv/bin/python bench/audio_codecs.py`."""
+"""Time calls/live/audio.py vs audioop and pass-through: `python bench/audio_codecs.py`."""
 
 import base64
 import statistics
