@@ -1,0 +1,66 @@
+"""Turn-taking with the model: one active response at a time, and how the call ends after it.
+
+OpenAI refuses a response.create while another response is active
+(`conversation_already_has_active_response`), so a request made then waits for response.done.
+A response lost with a dropped session is owed and asked for once the new session is live.
+When the agent hangs up or transfers, the call ends only after its last words have played.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from calls.live.protocol import realtime as rt
+
+GOODBYE_INSTRUCTIONS = "고객님께 짧고 정중하게 작별 인사를 해 주세요."
+
+
+class Responses:
+    """The model's response in progress, the one waiting for it, and the planned hang-up."""
+
+    def __init__(self, send: Callable[[str], Awaitable[None]], next_id: Callable[[str], str]):
+        self.send = send
+        self.next_id = next_id
+        self.active = ""  # id of the response in progress
+        self.wanted = False  # a response.create waits for the active one to end
+        self.owed = False  # a response was lost with the old session
+        self.end_after_playback = ""  # end reason once the agent's last words have played
+        self.goodbye_requested = False
+
+    async def request(self) -> None:
+        """Ask for a response now, or right after the active one ends."""
+        if self.active:
+            self.wanted = True
+        else:
+            await self.send(rt.response_create(self.next_id("resp")))
+
+    def created(self, response_id: str) -> None:
+        """A response started."""
+        self.active = response_id
+
+    async def finished(self) -> None:
+        """The active response ended: send the one that waited, if any."""
+        self.active = ""
+        if self.wanted and not self.end_after_playback:
+            self.wanted = False
+            await self.send(rt.response_create(self.next_id("resp")))
+
+    def session_lost(self, caller_turn_unanswered: bool) -> None:
+        """The session dropped: a response in progress, or one the caller waits for, is owed."""
+        self.owed = bool(self.active) or caller_turn_unanswered
+        self.active = ""
+
+    async def settle_owed(self) -> None:
+        """The new session is live: ask for the response the old one never gave."""
+        if self.owed:
+            self.owed = False
+            await self.request()
+
+    def end_when_played(self, reason: str) -> None:
+        """The agent ends the call (hang-up or transfer) once what it says has played."""
+        self.end_after_playback = reason
+
+    async def say_goodbye(self) -> None:
+        """The agent hung up without a word: ask for a short goodbye first (once)."""
+        self.goodbye_requested = True
+        await self.send(rt.response_create(self.next_id("bye"), GOODBYE_INSTRUCTIONS))
