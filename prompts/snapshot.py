@@ -37,6 +37,7 @@ class CallConfig:
     transfer_digit: str = ""
     record_calls: bool = False
     recording_retention_days: int = 30
+    idle_reprompts: int = 2  # silences the agent asks about before it says goodbye
 
     def to_dict(self) -> dict:
         """Serialise for the call row (JSON)."""

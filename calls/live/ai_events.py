@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from calls.live.phase import CallPhase
 from calls.live.protocol import realtime as rt
+from calls.live.responses import IDLE_GOODBYE_INSTRUCTIONS
 from calls.monitoring.live_events import CallState
 
 if TYPE_CHECKING:
@@ -85,13 +86,19 @@ async def on_error(bridge: CallBridge, event: rt.ErrorEvent) -> None:
 
 
 async def on_speech_started(bridge: CallBridge, event: rt.SpeechStarted) -> None:
-    """Barge-in: clear Twilio's buffer and truncate at what the caller heard."""
+    """Barge-in: clear Twilio's buffer and truncate at what the caller heard.
+
+    With `interrupt_response` off, OpenAI lets its response run on; the caller still must not
+    talk over the agent, so the bridge cancels the response itself.
+    """
     started = time.monotonic()
     bridge.transcripts.caller_started_speaking(event.item_id)
     bridge.set_state(CallState.CALLER_SPEAKING)
-    if bridge.config is None or not bridge.config.vad.interrupt_response:
+    if bridge.config is None:
         return
     cut = await bridge.agent_audio.barge_in(bridge.stream_ms, started)
+    if not bridge.config.vad.interrupt_response:
+        await bridge.responses.cancel()
     if cut is None:
         return
     if bridge.agent_audio.can_truncate(cut):
@@ -114,14 +121,37 @@ async def on_speech_stopped(bridge: CallBridge, event: rt.SpeechStopped) -> None
     bridge.set_state(CallState.IDLE)
 
 
+async def on_idle_timeout(bridge: CallBridge, event: rt.IdleTimeout) -> None:
+    """The caller said nothing: the agent asks again (OpenAI's own response), then says goodbye.
+
+    After `idle_reprompts` silences, the next one ends the call as `caller_idle`, through the
+    same path as end_call: the goodbye plays to the end, then connect-action answers <Hangup/>.
+    """
+    bridge.idle_timeouts += 1
+    bridge.record_event("caller_idle", {"count": bridge.idle_timeouts})
+    responses = bridge.responses
+    if bridge.idle_timeouts <= bridge.config.idle_reprompts or responses.end_after_playback:
+        return
+    responses.end_when_played("caller_idle", IDLE_GOODBYE_INSTRUCTIONS)
+    if not bridge.config.vad.create_response:
+        await responses.say_goodbye()
+    elif responses.active:
+        await responses.cancel()
+    else:
+        responses.replace_next = True  # OpenAI answers the silence; our goodbye replaces it
+
+
 async def on_response_created(bridge: CallBridge, event: rt.ResponseCreated) -> None:
     """A response started."""
-    bridge.responses.created(event.response_id)
+    await bridge.responses.created(event.response_id)
 
 
 async def on_audio_delta(bridge: CallBridge, event: rt.AudioDelta) -> None:
     """Hot path: forward agent audio to Twilio (media + mark), unless barge-in cut the item."""
-    if event.item_id in bridge.agent_audio.suppressed:
+    if (
+        event.item_id in bridge.agent_audio.suppressed
+        or event.response_id in bridge.responses.cancelled
+    ):
         return
     turn = bridge.transcripts.agent_turn(event.item_id)
     await bridge.agent_audio.forward(event.item_id, event.delta, bridge.stream_ms)
@@ -170,8 +200,7 @@ async def on_response_done(bridge: CallBridge, event: rt.ResponseDone) -> None:
     await responses.finished()
     if not hang_up or bridge.agent_audio.playing:
         return
-    spoke = any(item.get("type") == "message" for item in event.output)
-    if not spoke and not responses.goodbye_requested:
+    if not responses.spoke(event.response_id, event.output) and not responses.goodbye_requested:
         await responses.say_goodbye()
     else:
         await bridge.end(hang_up)
@@ -182,6 +211,7 @@ HANDLERS = {
     rt.ErrorEvent: on_error,
     rt.SpeechStarted: on_speech_started,
     rt.SpeechStopped: on_speech_stopped,
+    rt.IdleTimeout: on_idle_timeout,
     rt.ResponseCreated: on_response_created,
     rt.AudioDelta: on_audio_delta,
     rt.AgentTranscriptDelta: on_agent_transcript_delta,

@@ -99,6 +99,7 @@ class CallBridge:
         self.frames_in = 0
         self.dropped_at = 0.0
         self.reconnects = 0
+        self.idle_timeouts = 0
         CallBridge.live.add(self)
 
     @property

@@ -13,6 +13,9 @@ from collections.abc import Awaitable, Callable
 from calls.live.protocol import realtime as rt
 
 GOODBYE_INSTRUCTIONS = "고객님께 짧고 정중하게 작별 인사를 해 주세요."
+IDLE_GOODBYE_INSTRUCTIONS = (
+    "고객님의 응답이 없어 통화를 종료한다고 짧고 정중하게 말씀드리고 작별 인사를 해 주세요."
+)
 
 
 class Responses:
@@ -25,7 +28,10 @@ class Responses:
         self.wanted = False  # a response.create waits for the active one to end
         self.owed = False  # a response was lost with the old session
         self.end_after_playback = ""  # end reason once the agent's last words have played
+        self.goodbye_instructions = GOODBYE_INSTRUCTIONS
         self.goodbye_requested = False
+        self.replace_next = False  # the server's next response gives way to our goodbye
+        self.cancelled: set[str] = set()  # responses we cancelled: their audio is not played
 
     async def request(self) -> None:
         """Ask for a response now, or right after the active one ends."""
@@ -34,9 +40,24 @@ class Responses:
         else:
             await self.send(rt.response_create(self.next_id("resp")))
 
-    def created(self, response_id: str) -> None:
-        """A response started."""
+    async def created(self, response_id: str) -> None:
+        """A response started; one the server made when our goodbye must come is cancelled."""
         self.active = response_id
+        if self.replace_next:
+            self.replace_next = False
+            await self.cancel()
+
+    async def cancel(self) -> None:
+        """Stop the active response ourselves; its remaining audio is dropped."""
+        if self.active and self.active not in self.cancelled:
+            self.cancelled.add(self.active)
+            await self.send(rt.response_cancel(self.next_id("cancel"), self.active))
+
+    def spoke(self, response_id: str, output: list) -> bool:
+        """Whether a finished response said something the caller heard (not one we cancelled)."""
+        if response_id in self.cancelled:
+            return False
+        return any(item.get("type") == "message" for item in output)
 
     async def finished(self) -> None:
         """The active response ended: send the one that waited, if any."""
@@ -56,11 +77,12 @@ class Responses:
             self.owed = False
             await self.request()
 
-    def end_when_played(self, reason: str) -> None:
+    def end_when_played(self, reason: str, goodbye: str = GOODBYE_INSTRUCTIONS) -> None:
         """The agent ends the call (hang-up or transfer) once what it says has played."""
         self.end_after_playback = reason
+        self.goodbye_instructions = goodbye
 
     async def say_goodbye(self) -> None:
-        """The agent hung up without a word: ask for a short goodbye first (once)."""
+        """The call ends and nothing was said: ask for a short goodbye first (once)."""
         self.goodbye_requested = True
-        await self.send(rt.response_create(self.next_id("bye"), GOODBYE_INSTRUCTIONS))
+        await self.send(rt.response_create(self.next_id("bye"), self.goodbye_instructions))

@@ -19,6 +19,7 @@ from calls.live.protocol.realtime_events import (  # noqa: F401  (re-exported)
     CallerTranscriptFailed,
     ErrorEvent,
     FunctionCallDone,
+    IdleTimeout,
     MalformedServerEvent,
     ResponseCreated,
     ResponseDone,
@@ -144,9 +145,12 @@ def response_create(event_id: str, instructions: str | None = None) -> str:
     return dumps(event)
 
 
-def response_cancel(event_id: str) -> str:
-    """response.cancel of the active response."""
-    return dumps({"type": "response.cancel", "event_id": event_id})
+def response_cancel(event_id: str, response_id: str = "") -> str:
+    """response.cancel of the active response (or of the one named)."""
+    event = {"type": "response.cancel", "event_id": event_id}
+    if response_id:
+        event["response_id"] = response_id
+    return dumps(event)
 
 
 def text_item(role: str, text: str, event_id: str) -> str:

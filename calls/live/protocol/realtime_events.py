@@ -79,6 +79,15 @@ class SpeechStopped(ServerEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class IdleTimeout(ServerEvent):
+    """The caller stayed silent for idle_timeout_ms after the agent's audio finished playing."""
+
+    item_id: str
+    audio_start_ms: int
+    audio_end_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class ResponseCreated(ServerEvent):
     """A response started."""
 
@@ -202,6 +211,12 @@ _PARSERS = {
     ),
     "input_audio_buffer.speech_stopped": lambda d: SpeechStopped(
         d["type"], _field(d, "audio_end_ms", int), str(d.get("item_id", ""))
+    ),
+    "input_audio_buffer.timeout_triggered": lambda d: IdleTimeout(
+        d["type"],
+        str(d.get("item_id", "")),
+        _field(d, "audio_start_ms", int),
+        _field(d, "audio_end_ms", int),
     ),
     "response.created": lambda d: ResponseCreated(
         d["type"], str(_field(d, "response", dict).get("id", ""))
