@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from calls.simulator import realtime_errors as errors
+from calls.simulator import realtime_models as models
 from calls.simulator.realtime_connection import RealtimeOptions
 from calls.simulator.realtime_ids import new_id
 from calls.simulator.realtime_response import ResponseTiming
@@ -123,8 +124,13 @@ class FakeRealtimeServer:
             return await self._accepted.get()
 
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Refuse wrong paths with 404 and a missing or wrong bearer key with 401 (§1.1)."""
-        if urlsplit(request.path).path != REALTIME_PATH:
+        """Refuse wrong paths (404), a missing or wrong bearer key (401) and unknown models.
+
+        An unknown `?model=` fails the upgrade with 404 `model_not_found`, the REST API's shape
+        for the same mistake; UNCONFIRMED for the Realtime handshake.
+        """
+        url = urlsplit(request.path)
+        if url.path != REALTIME_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return _json_response(
@@ -138,6 +144,11 @@ class FakeRealtimeServer:
                     }
                 },
             )
+        model = parse_qs(url.query).get("model", [self.options.default_model])[0]
+        if model not in models.REALTIME_MODELS:
+            error = models.unknown_model(model)
+            body = {"message": error.message, "type": error.type, "param": None, "code": error.code}
+            return _json_response(HTTPStatus.NOT_FOUND, {"error": body})
         return None
 
     async def _handle(self, websocket: ServerConnection) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+EMPTY_CONTEXT_REPLY = "참고할 대화가 없습니다."
+
 
 @dataclass(frozen=True)
 class ToolCall:
@@ -46,12 +48,24 @@ def _default_agent_turns() -> list[AgentTurn]:
     ]
 
 
+def _default_idle_turns() -> list[AgentTurn]:
+    """Return what the agent says when the caller stays silent (an idle timeout)."""
+    return [AgentTurn("여보세요, 아직 통화 중이신가요?")]
+
+
 @dataclass
 class RealtimeScript:
-    """Caller lines (one per committed user turn) and agent turns (one per response), cycled."""
+    """Caller lines (one per spoken user turn) and agent turns (one per response), cycled.
+
+    Idle-timeout responses speak `idle_turns` and out-of-band responses `out_of_band_turns`,
+    so neither shifts the conversation's own script. With no out-of-band turns, an out-of-band
+    response quotes the texts and transcripts of the items it was given (see `fake_realtime`).
+    """
 
     caller_lines: list[str] = field(default_factory=_default_caller_lines)
     agent_turns: list[AgentTurn] = field(default_factory=_default_agent_turns)
+    idle_turns: list[AgentTurn] = field(default_factory=_default_idle_turns)
+    out_of_band_turns: list[AgentTurn] = field(default_factory=list)
 
     def caller_line(self, turn_index: int) -> str:
         """Return the transcript of the n-th committed user turn."""
@@ -65,17 +79,53 @@ class RealtimeScript:
             return AgentTurn("")
         return self.agent_turns[response_index % len(self.agent_turns)]
 
+    def idle_turn(self, timeout_index: int) -> AgentTurn | None:
+        """Return what the n-th idle-timeout response says (None: the next agent turn)."""
+        if not self.idle_turns:
+            return None
+        return self.idle_turns[timeout_index % len(self.idle_turns)]
+
+    def out_of_band_turn(self, index: int) -> AgentTurn | None:
+        """Return what the n-th out-of-band response says (None: quote its context)."""
+        if not self.out_of_band_turns:
+            return None
+        return self.out_of_band_turns[index % len(self.out_of_band_turns)]
+
     @classmethod
     def from_dict(cls, data: dict) -> RealtimeScript:
-        """Build a script from `{"caller_lines": [...], "agent_turns": [{"text", "tool_call"}]}`."""
-        turns = []
-        for turn in data.get("agent_turns", []):
-            call = turn.get("tool_call")
-            tool_call = ToolCall(call["name"], call.get("arguments", {})) if call else None
-            turns.append(AgentTurn(turn["text"], tool_call))
-        return cls(caller_lines=list(data.get("caller_lines", [])), agent_turns=turns)
+        """Build a script from its JSON form (the format is described in `fake_realtime`)."""
+        script = cls(
+            caller_lines=list(data.get("caller_lines", [])),
+            agent_turns=_turns(data.get("agent_turns", [])),
+        )
+        if "idle_turns" in data:
+            script.idle_turns = _turns(data["idle_turns"])
+        script.out_of_band_turns = _turns(data.get("out_of_band_turns", []))
+        return script
 
     @classmethod
     def from_json_file(cls, path: str | Path) -> RealtimeScript:
         """Load a script from a UTF-8 JSON file (the management command's `--script`)."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _turns(entries: list[dict]) -> list[AgentTurn]:
+    """Build agent turns from `[{"text": ..., "tool_call": {"name", "arguments"}}]`."""
+    turns = []
+    for turn in entries:
+        call = turn.get("tool_call")
+        tool_call = ToolCall(call["name"], call.get("arguments", {})) if call else None
+        turns.append(AgentTurn(turn["text"], tool_call))
+    return turns
+
+
+def context_turn(items: list[dict]) -> AgentTurn:
+    """Answer an unscripted out-of-band request by quoting the texts of the items it read."""
+    quoted = []
+    for item in items:
+        for part in item.get("content", []):
+            if part.get("text") or part.get("transcript"):
+                quoted.append(part.get("text") or part.get("transcript"))
+        if item.get("output"):
+            quoted.append(item["output"])
+    return AgentTurn(" / ".join(quoted) if quoted else EMPTY_CONTEXT_REPLY)
