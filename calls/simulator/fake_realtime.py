@@ -1,8 +1,41 @@
 """A protocol-faithful fake of the OpenAI Realtime API (GA, WebSocket) for tests and demos.
 
-It follows /work/shared/protocols/openai-realtime.md: strict session.update, energy VAD on the
-audio clock, §4.1 response streams with a test tone, barge-in, truncate rules, function calls
-and faults on demand. Behaviour the reference marks UNCONFIRMED is a `RealtimeOptions` knob.
+It follows /work/shared/protocols/openai-realtime.md and the `openai` SDK 3.63 types (§11):
+strict session.update (models and model-dependent fields as the SDK allows), energy VAD on the
+audio clock, idle timeouts, §4.1 response streams with a test tone, barge-in, truncation (also
+mid-stream), out-of-band responses over their own `input`, function calls and faults on demand.
+Behaviour the reference marks UNCONFIRMED is a `RealtimeOptions` knob.
+
+The script (`RealtimeScript`, or JSON for `manage.py fake_realtime --script`)::
+
+    {
+      "caller_lines": ["주문번호는 1234번이에요.", ...],
+      "agent_turns": [
+        {"text": "조회해 보겠습니다.",
+         "tool_call": {"name": "lookup_order",
+                       "arguments": {"source": "phone"},
+                       "arguments_from_caller": {"order_id": "(\\\\d+)번"}}},
+        {"text": "주문 {order_id}번은 {status}입니다. 도착은 {delivery.eta}."}
+      ],
+      "idle_turns": [{"text": "여보세요, 아직 통화 중이신가요?"}],
+      "out_of_band_turns": [{"text": "요약: 배송 문의"}]
+    }
+
+- `caller_lines`: the transcript of each *spoken* user turn, in order, cycled. A turn is spoken
+  when VAD ended it or a manual commit held a voiced run; committed silence (a manual commit or
+  an idle timeout) transcribes as "" and uses no line.
+- `agent_turns`: one per in-band response, cycled. `tool_call` runs after the text, only if the
+  session declares that function and `tool_choice` allows it. `arguments_from_caller` maps an
+  argument to a regex searched in the caller's latest words in the response's context (typed
+  `input_text`, or the line the last audio turn spoke); group 1 (else the whole match) is the
+  value, and a non-matching argument is left out. `{field}` / `{a.b}` in `text` is filled from
+  the JSON object of the latest `function_call_output` in context; unfilled ones stay verbatim.
+- `idle_turns`: what responses to `input_audio_buffer.timeout_triggered` say (default: one
+  Korean "are you still there?"); an empty list makes them take the next agent turn instead.
+- `out_of_band_turns`: what `conversation: "none"` responses say, cycled; when empty (the
+  default) they quote the texts of the items they read, so a test can see their context.
+
+Idle and out-of-band responses never shift the `agent_turns` sequence.
 """
 
 from __future__ import annotations

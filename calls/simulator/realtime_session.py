@@ -25,7 +25,13 @@ from calls.simulator.realtime_ids import new_id
 from calls.simulator.realtime_input import InputAudio
 from calls.simulator.realtime_items import client_item, with_audio
 from calls.simulator.realtime_response import ResponseRun
-from calls.simulator.realtime_script import AgentTurn, RealtimeScript, context_turn
+from calls.simulator.realtime_script import (
+    AgentTurn,
+    RealtimeScript,
+    context_turn,
+    latest_caller_words,
+    latest_function_output,
+)
 from calls.simulator.realtime_turns import CallerTurns
 
 # Fields each client event may carry besides `type` and `event_id` (SDK client union, §3).
@@ -66,6 +72,7 @@ class RealtimeSession(CallerTurns, SessionConnection):
         self.active: ResponseRun | None = None
         self.runs: dict[str, tuple[ResponseRun, asyncio.Task]] = {}
         self.responses: list[ResponseRun] = []  # every response so far, for tests to inspect
+        self.heard: dict[str, str] = {}  # user audio item id -> the caller line it spoke
         self._response_count = 0
         self._agent_turns = 0
         self._idle_turns = 0
@@ -219,10 +226,13 @@ class RealtimeSession(CallerTurns, SessionConnection):
         # Prompt caching: a new context shares no prefix with the conversation's last one.
         previous = None if settings["input"] is not None else self._cached_context
         index, self._response_count = self._response_count, self._response_count + 1
+        turn = self._next_turn(out_of_band, idle, context).realised(
+            latest_caller_words(context, self.heard), latest_function_output(context)
+        )
         run = ResponseRun(
             emit=self.emit,
             settings=settings,
-            turn=self._next_turn(out_of_band, idle, context),
+            turn=turn,
             index=index,
             conversation=self.conversation,
             context_tokens=tokens,

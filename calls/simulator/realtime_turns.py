@@ -23,8 +23,9 @@ MAX_APPEND_BASE64 = MAX_APPEND_BYTES // 3 * 4
 class CallerTurns:
     """Mixin for `RealtimeSession`: everything the input audio buffer causes.
 
-    Needs `self.input`, `self.conversation`, `self.config`, `self.script`, `self.options`,
-    `self.active`, `emit`, `spawn`, `_start_response` and `_cancel` from the session.
+    Needs `self.input`, `self.heard`, `self.conversation`, `self.config`, `self.script`,
+    `self.options`, `self.active`, `emit`, `spawn`, `_start_response` and `_cancel` from the
+    session.
     """
 
     _speech_item_id: str | None = None
@@ -134,6 +135,7 @@ class CallerTurns:
         if spoken:
             transcript = self.script.caller_line(self._user_turns)
             self._user_turns += 1
+        self.heard[item_id] = transcript
         waits = self.options.user_item_done_waits_for_transcript
         if self.config["audio"]["input"]["transcription"] is not None:
             self.spawn(self._transcribe(item, transcript, send_item_done=waits))
