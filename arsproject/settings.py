@@ -48,6 +48,9 @@ TWILIO_STREAM_ENDPOINT = env.url(
 )
 HUMAN_AGENT_NUMBER = env.str("HUMAN_AGENT_NUMBER")
 
+# --- Business tools: the only hosts the agent's HTTP tools may call ---
+TOOL_ALLOWED_HOSTS = env.list("TOOL_ALLOWED_HOSTS", [])
+
 # --- OpenAI Realtime ---
 OPENAI_API_KEY = env.str("OPENAI_API_KEY")
 OPENAI_REALTIME_URL = env.url(

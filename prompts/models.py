@@ -243,3 +243,6 @@ class VadSettings(models.Model):
             "idle_timeout_ms": self.idle_timeout_ms,
             "noise_reduction": self.noise_reduction,
         }
+
+
+from prompts.tool_models import BusinessTool  # noqa: E402, F401  (a model of this app)

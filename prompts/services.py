@@ -47,6 +47,7 @@ def active_config(to_number: str) -> CallConfig:
         transfer_digit=profile.transfer_digit,
         record_calls=profile.record_calls,
         recording_retention_days=profile.recording_retention_days,
+        tools=tuple(tool.spec() for tool in profile.tools.filter(enabled=True).order_by("name")),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from prompts.tool_spec import ToolSpec
+
 
 @dataclass(frozen=True)
 class VadConfig:
@@ -38,6 +40,7 @@ class CallConfig:
     record_calls: bool = False
     recording_retention_days: int = 30
     idle_reprompts: int = 2  # silences the agent asks about before it says goodbye
+    tools: tuple[ToolSpec, ...] = ()  # business tools offered to the model, frozen
 
     def to_dict(self) -> dict:
         """Serialise for the call row (JSON)."""
@@ -48,4 +51,5 @@ class CallConfig:
         """Rebuild from the call row."""
         values = dict(data)
         values["vad"] = VadConfig(**values.get("vad", {}))
+        values["tools"] = tuple(ToolSpec(**tool) for tool in values.get("tools", ()))
         return cls(**values)

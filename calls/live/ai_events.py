@@ -67,7 +67,7 @@ async def on_session_updated(bridge: CallBridge, event: rt.SessionUpdated) -> No
         bridge.set_state(CallState.IDLE)
         greeting = bridge.config.greeting.strip()
         instructions = f"다음 인사말을 그대로 말씀하세요: {greeting}" if greeting else None
-        await bridge.send_to_ai(rt.response_create(bridge.next_id("greeting"), instructions))
+        await bridge.responses.create("greeting", instructions)
 
 
 async def on_error(bridge: CallBridge, event: rt.ErrorEvent) -> None:
@@ -76,6 +76,7 @@ async def on_error(bridge: CallBridge, event: rt.ErrorEvent) -> None:
         logger.error("OpenAI refused the session: %s %s", event.code, event.message)
         await bridge.end("ai_unavailable", {"code": event.code, "message": event.message})
         return
+    await bridge.responses.refused(event.event_id)
     if event.code == "session_expired":
         bridge.record_event("ai_error", {"code": event.code, "message": event.message})
         return

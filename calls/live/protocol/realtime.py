@@ -104,7 +104,7 @@ def build_session(config: CallConfig, audio_format: str) -> dict:
             },
             "output": {"format": dict(audio_format_object), "voice": config.voice},
         },
-        "tools": TOOLS,
+        "tools": TOOLS + [tool.function_tool() for tool in config.tools],
         "tool_choice": "auto",
     }
 
@@ -143,6 +143,22 @@ def response_create(event_id: str, instructions: str | None = None) -> str:
     if instructions:
         event["response"] = {"instructions": instructions}
     return dumps(event)
+
+
+def out_of_band_response(event_id: str, instructions: str, items: list[dict]) -> str:
+    """response.create beside the conversation: reads only `items`, adds nothing to it."""
+    response = {
+        "conversation": "none",
+        "instructions": instructions,
+        "input": items,
+        "output_modalities": ["audio"],
+    }
+    return dumps({"type": "response.create", "event_id": event_id, "response": response})
+
+
+def system_message(text: str) -> dict:
+    """A system message item, for an out-of-band response's input."""
+    return {"type": "message", "role": "system", "content": [{"type": "input_text", "text": text}]}
 
 
 def response_cancel(event_id: str, response_id: str = "") -> str:
