@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from calls.live.protocol.session_options import model_options, output_voice, transcription
 from calls.live.protocol.twilio import is_base64
 from prompts.snapshot import CallConfig
 
@@ -80,16 +81,14 @@ def build_session(config: CallConfig, audio_format: str) -> dict:
             "input": {
                 "format": dict(audio_format_object),
                 "noise_reduction": None if noise == "none" else {"type": noise},
-                "transcription": {
-                    "model": "gpt-4o-transcribe",
-                    "language": config.transcription_language,
-                },
+                "transcription": transcription(config),
                 "turn_detection": turn_detection(config),
             },
-            "output": {"format": dict(audio_format_object), "voice": config.voice},
+            "output": {"format": dict(audio_format_object), "voice": output_voice(config)},
         },
         "tools": TOOLS,
         "tool_choice": "auto",
+        **model_options(config),
     }
 
 
