@@ -40,11 +40,13 @@ NOT_CONFIGURED_CLOSE_CODE = 4503
 LISTENER_STOP_SECONDS = 2.0
 
 
-def bridge_settings() -> BridgeSettings:
-    """The bridge's settings from Django's."""
+def bridge_settings(model: str = "") -> BridgeSettings:
+    """The bridge's settings from Django's, for the call's Realtime model (else the default)."""
     return BridgeSettings(
         endpoint=RealtimeEndpoint(
-            settings.OPENAI_REALTIME_URL, settings.OPENAI_API_KEY, settings.OPENAI_REALTIME_MODEL
+            settings.OPENAI_REALTIME_URL,
+            settings.OPENAI_API_KEY,
+            model or settings.OPENAI_REALTIME_MODEL,
         ),
         audio_format=settings.OPENAI_AUDIO_FORMAT,
         max_retry_count=settings.MAX_RETRY_COUNT,
@@ -144,7 +146,6 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         await self.accept()
         process_upkeep().keep_running()  # calls leave cyclic garbage: collect it on a schedule
         self.bridge = CallBridge(bridge_settings(), self.send_text, self.close_stream)
-        self.bridge.open_realtime()
 
     async def dispatch(self, message):
         """Frames skip Channels' per-handler DB-connection cleanup (a thread hop per frame)."""
@@ -209,6 +210,10 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         self.log_tag.sid = claimed.call_sid  # every log line of this call's tasks names it
         self.call_log = CallLog(claimed)
         self.listen_for_supervisors(claimed.call_sid)
+        # The model is part of the URL (session.update cannot change it), and it is the call's
+        # frozen choice: connect now that the call is known, not when the socket opened.
+        self.bridge.settings = bridge_settings(claimed.config.model)
+        self.bridge.open_realtime()
         await self.bridge.begin(start.stream_sid, claimed.config, self.call_log)
 
     async def refuse(self, reason: str) -> None:
