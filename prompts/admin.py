@@ -187,23 +187,22 @@ class AgentProfileAdmin(admin.ModelAdmin):
 
 
 def retirement_banner(ending) -> str:
-    """The Korean banner text for one model's announced shutdown."""
+    """The Korean banner for one model's announced shutdown.
+
+    The text starts with "OpenAI": the admin capitalises the first letter of every message.
+    """
     values = {"model": ending.model, "date": ending.shutdown.isoformat(), "days": ending.days_left}
     if ending.retired:
-        return (
-            _(
-                "%(model)s was shut down by OpenAI on %(date)s: calls on this profile fail. "
-                "Choose a supported model below and save."
-            )
-            % values
+        text = _(
+            "OpenAI shut down %(model)s on %(date)s: calls on this profile fail. "
+            "Choose a supported model below and save."
         )
-    return (
-        _(
-            "%(model)s shuts down on %(date)s (in %(days)d days): after that, calls on this "
-            "profile fail. Choose a supported model below and save."
+    else:
+        text = _(
+            "OpenAI shuts down %(model)s on %(date)s (in %(days)d days): after that, calls on "
+            "this profile fail. Choose a supported model below and save."
         )
-        % values
-    )
+    return text % values
 
 
 class PromptVersionForm(forms.ModelForm):

@@ -6,14 +6,16 @@ Read by the start-up system check, /healthz and the profile admin's banner.
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError
 
 from prompts import clock
 from prompts.model_catalog import retirement
 from prompts.models import AgentProfile
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SETTING = "OPENAI_REALTIME_MODEL"
 
@@ -66,8 +68,8 @@ def notices(
     if with_profiles:
         try:
             uses = models_in_use()
-        except DatabaseError:  # before migrations or with the database down: the default counts
-            pass
+        except Exception as error:  # before migrations, database down: never stop a start-up
+            logger.info("model retirement check without profiles: %s", error)
     found = []
     for (kind, model), used_by in uses.items():
         ending = retirement(model, today)
