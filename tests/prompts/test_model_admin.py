@@ -116,3 +116,33 @@ def test_no_banner_for_supported_models(client, superuser, default_profile, toda
     client.force_login(superuser)
     page = client.get(reverse("admin:prompts_agentprofile_change", args=[default_profile.pk]))
     assert "모델을 종료" not in page.content.decode()
+
+
+def post_prompt_version(client, profile, **fields):
+    """Submit a new prompt version for this profile in the admin."""
+    data = {
+        "profile": profile.pk,
+        "instructions": "지침",
+        "greeting": "안녕하세요",
+        "voice": "marin",
+        "transcription_language": "ko",
+        "note": "",
+        "activate_now": "on",
+        **fields,
+    }
+    return client.post(reverse("admin:prompts_promptversion_add"), data)
+
+
+def test_a_custom_voice_id_is_saved_on_a_new_version(client, superuser, default_profile):
+    client.force_login(superuser)
+    response = post_prompt_version(client, default_profile, custom_voice_id="voice_1234")
+    assert response.status_code == 302
+    default_profile.refresh_from_db()
+    assert default_profile.active_version.custom_voice_id == "voice_1234"
+
+
+def test_a_malformed_custom_voice_id_is_refused_in_korean(client, superuser, default_profile):
+    client.force_login(superuser)
+    response = post_prompt_version(client, default_profile, custom_voice_id="my voice")
+    assert response.status_code == 200
+    assert "사용자 지정 음성 ID는 voice_1234 같은 형식입니다." in response.content.decode()
