@@ -39,7 +39,14 @@ class CallConfig:
     transfer_digit: str = ""
     record_calls: bool = False
     recording_retention_days: int = 30
-    idle_reprompts: int = 2  # silences the agent asks about before it says goodbye
+    custom_voice_id: str = ""
+    reasoning_effort: str = "low"
+    transcription_model: str = "gpt-live-transcribe"
+    transcription_delay: str = "low"
+    extra_languages: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    truncation_retention_ratio: float = 0.8
+    idle_reprompts: int = 2
     tools: tuple[ToolSpec, ...] = ()  # business tools offered to the model, frozen
 
     def to_dict(self) -> dict:
@@ -51,5 +58,7 @@ class CallConfig:
         """Rebuild from the call row."""
         values = dict(data)
         values["vad"] = VadConfig(**values.get("vad", {}))
+        for name in ("extra_languages", "keywords"):
+            values[name] = tuple(values.get(name, ()))
         values["tools"] = tuple(ToolSpec(**tool) for tool in values.get("tools", ()))
         return cls(**values)

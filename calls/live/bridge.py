@@ -17,7 +17,7 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from websockets.exceptions import ConnectionClosed
@@ -89,6 +89,7 @@ class CallBridge:
         self.session: dict = {}
         self.session_event_id = ""
         self.tasks: set[asyncio.Task] = set()
+        self.realtime_task: asyncio.Task | None = None
         self.connected = asyncio.Event()  # the first connect attempt(s) finished
         self.finished = asyncio.Event()  # set when teardown is complete
         self.started_at = time.monotonic()
@@ -116,7 +117,23 @@ class CallBridge:
 
     def open_realtime(self) -> None:
         """Start connecting to OpenAI now, before Twilio's start message, to save a round trip."""
-        self.spawn(self.run_realtime(), "realtime")
+        self.realtime_task = self.spawn(self.run_realtime(), "realtime")
+
+    async def use_model(self, model: str) -> None:
+        """The call's profile chose another model than the early connection's: connect again.
+
+        The model is part of the URL (session.update cannot change it). Nothing is lost: the
+        session has not been configured yet, and no caller audio has been sent.
+        """
+        logger.info("call uses model %s: reconnecting from %s", model, self.link.endpoint.model)
+        if self.realtime_task is not None:
+            self.realtime_task.cancel()
+            await asyncio.gather(self.realtime_task, return_exceptions=True)
+        await self.link.close()
+        self.link.socket = None
+        self.link.endpoint = replace(self.link.endpoint, model=model)
+        self.connected.clear()
+        self.open_realtime()
 
     async def begin(self, stream_sid: str, config: CallConfig, observer: BridgeObserver) -> None:
         """The stream is verified: configure the session for this call's frozen settings."""
@@ -128,6 +145,8 @@ class CallBridge:
         self.started_at = time.monotonic()
         self.state = CallState.CONNECTING
         observer.state_changed(self.state, self.counters)
+        if config.model and config.model != self.link.endpoint.model:
+            await self.use_model(config.model)
         await self.connected.wait()
         if self.link.socket is None:
             await self.end("ai_unavailable", {"error": self.link.connect_error})

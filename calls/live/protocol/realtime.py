@@ -31,6 +31,7 @@ from calls.live.protocol.realtime_events import (  # noqa: F401  (re-exported)
     UnknownEvent,
     parse_server_event,
 )
+from calls.live.protocol.session_options import model_options, output_voice, transcription
 from prompts.snapshot import CallConfig
 
 BYTES_PER_MS = {"pcmu": 8, "pcm16": 48}
@@ -96,16 +97,14 @@ def build_session(config: CallConfig, audio_format: str) -> dict:
             "input": {
                 "format": dict(audio_format_object),
                 "noise_reduction": None if noise == "none" else {"type": noise},
-                "transcription": {
-                    "model": "gpt-4o-transcribe",
-                    "language": config.transcription_language,
-                },
+                "transcription": transcription(config),
                 "turn_detection": turn_detection(config),
             },
-            "output": {"format": dict(audio_format_object), "voice": config.voice},
+            "output": {"format": dict(audio_format_object), "voice": output_voice(config)},
         },
         "tools": TOOLS + [tool.function_tool() for tool in config.tools],
         "tool_choice": "auto",
+        **model_options(config),
     }
 
 

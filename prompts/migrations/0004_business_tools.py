@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prompts', '0002_default_profile'),
+        ('prompts', '0003_profile_models_recognition_and_idle'),
     ]
 
     operations = [
