@@ -144,7 +144,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         await self.accept()
         process_upkeep().keep_running()  # calls leave cyclic garbage: collect it on a schedule
         self.bridge = CallBridge(bridge_settings(), self.send_text, self.close_stream)
-        self.bridge.open_realtime()  # the default model; begin() switches to the call's if it differs
+        self.bridge.open_realtime()  # default model; begin() switches if the call's differs
 
     async def dispatch(self, message):
         """Frames skip Channels' per-handler DB-connection cleanup (a thread hop per frame)."""
