@@ -78,6 +78,9 @@ SHUTDOWN_GRACE_SECONDS = env.int("SHUTDOWN_GRACE_SECONDS", 30, minimum=0, maximu
 # A full garbage collection and malloc trim this often keeps memory flat (arsproject/memory_upkeep).
 MEMORY_UPKEEP_SECONDS = env.int("MEMORY_UPKEEP_SECONDS", 30, minimum=0, maximum=3600)
 RECORDINGS_DIR = Path(env.str("RECORDINGS_DIR", str(BASE_DIR / "recordings")))
+# The agent's greeting audio per prompt version, voice and model, played at once on later
+# calls (empty: always ask the model).
+GREETING_CACHE_DIR = env.str("GREETING_CACHE_DIR", str(BASE_DIR / "greetings"))
 
 INSTALLED_APPS = [
     "daphne",
