@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import ApiToken, Call, CallEvent, Utterance
+from calls.models import ApiToken, Call, CallEvent, KpiThreshold, Utterance
 from calls.monitoring.dashboard_views import socket_context
 
 
@@ -132,3 +132,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 admin.site.site_header = _("ARS AI Voice administration")
 admin.site.site_title = _("ARS AI Voice")
 admin.site.index_title = _("Agent, prompts and call log")
+
+
+@admin.register(KpiThreshold)
+class KpiThresholdAdmin(admin.ModelAdmin):
+    """When the wallboard's tiles turn amber or red."""
+
+    list_display = ("kpi", "higher_is_worse", "warning_at", "alert_at")
+    list_editable = ("higher_is_worse", "warning_at", "alert_at")

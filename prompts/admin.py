@@ -63,6 +63,8 @@ class AgentProfileAdmin(admin.ModelAdmin):
         "transfer_digit",
         "record_calls",
         "recording_retention_days",
+        "summarize_calls",
+        "call_categories",
         "new_version_link",
     )
     readonly_fields = ("active_version", "new_version_link")

@@ -11,6 +11,21 @@ E164_VALIDATOR = RegexValidator(
 )
 VOICES = ["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]
 DTMF_DIGITS = [(d, d) for d in "0123456789*#"]
+DEFAULT_CALL_CATEGORIES = ["배송", "주문 변경", "환불", "불만", "상담원 연결 요청", "기타"]
+
+
+def default_categories_text() -> str:
+    """The default category list, one per line (a callable default keeps migrations stable)."""
+    return "\n".join(DEFAULT_CALL_CATEGORIES)
+
+
+def split_categories(text: str) -> list[str]:
+    """Categories from one-per-line text, stripped, without blanks or repeats."""
+    seen: dict[str, None] = {}
+    for line in (text or "").splitlines():
+        if line.strip():
+            seen.setdefault(line.strip()[:50], None)
+    return list(seen)
 
 
 class ImmutableVersionError(Exception):
@@ -48,6 +63,16 @@ class AgentProfile(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
+    summarize_calls = models.BooleanField(
+        _("summarize calls"),
+        default=True,
+        help_text=_("After each call the agent writes a short summary, category and sentiment."),
+    )
+    call_categories = models.TextField(
+        _("call categories"),
+        default=default_categories_text,
+        help_text=_("One per line; the post-call summary files each call under one of them."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -65,6 +90,10 @@ class AgentProfile(models.Model):
 
     def __str__(self):
         return self.name
+
+    def category_list(self) -> list[str]:
+        """The categories as a list, blank lines and repeats dropped, in the staff's order."""
+        return split_categories(self.call_categories)
 
 
 class AnsweredNumber(models.Model):

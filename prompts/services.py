@@ -47,6 +47,8 @@ def active_config(to_number: str) -> CallConfig:
         transfer_digit=profile.transfer_digit,
         record_calls=profile.record_calls,
         recording_retention_days=profile.recording_retention_days,
+        summarize_calls=profile.summarize_calls,
+        call_categories=tuple(profile.category_list()),
     )
 
 

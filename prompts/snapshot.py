@@ -37,6 +37,8 @@ class CallConfig:
     transfer_digit: str = ""
     record_calls: bool = False
     recording_retention_days: int = 30
+    summarize_calls: bool = True
+    call_categories: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """Serialise for the call row (JSON)."""
@@ -47,4 +49,5 @@ class CallConfig:
         """Rebuild from the call row."""
         values = dict(data)
         values["vad"] = VadConfig(**values.get("vad", {}))
+        values["call_categories"] = tuple(values.get("call_categories") or ())
         return cls(**values)
