@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from calls.models import LIVE_STATUSES, Call, CallStatus, EndReason
 from calls.monitoring.call_data import detail_data, status_data
+from calls.monitoring.kpis import wallboard_kpis
 
 WALLBOARD_LIMIT = 500
 FAILED_REASONS = (EndReason.AI_UNAVAILABLE, EndReason.STREAM_REFUSED, EndReason.ERROR)
@@ -44,6 +45,7 @@ def wallboard_snapshot(reveal: bool) -> dict[str, Any]:
         "target": "wallboard",
         "calls": [status_data(call, reveal) for call in calls],
         "totals": today_totals(),
+        "kpis": wallboard_kpis(),
     }
 
 
