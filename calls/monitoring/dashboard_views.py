@@ -152,7 +152,10 @@ def history(request):
         query = request.GET.copy()
         query["cursor"] = page.next_cursor
         next_query = query.urlencode()
+    export = request.GET.copy()
+    export.pop("cursor", None)
     context = {
+        "export_query": export.urlencode(),
         "form": form,
         "rows": rows,
         "next_query": next_query,
