@@ -112,18 +112,18 @@ def detail_labels() -> dict:
         "generated": _("generated"),
         "silence": _("silence"),
         "attempt": _("attempt"),
-        "by": _("by"),
-        "latency": _("latency"),
+        "by": _("Acted by"),
+        "latency": _("took"),
         "result": _("result"),
         "arguments": _("arguments"),
         "reason": _("reason"),
         "category": _("category"),
-        "resolved": _("resolved"),
+        "resolved": _("Resolved"),
         "unresolved": _("unresolved"),
         "sentiment": _("sentiment"),
         "ok": _("success"),
         "failed": _("failed"),
-        "source": _("by"),
+        "source": _("Acted by"),
     }
 
 

@@ -107,9 +107,11 @@ document.getElementById("coach-form")?.addEventListener("submit", (event) => {
 });
 
 if (script.dataset.live === "1") {
-  setInterval(() => {
+  const tick = () => {
     if (!ended) duration.textContent = formatDuration(secondsSince(duration.dataset.started));
-  }, 1000);
+  };
+  tick();
+  setInterval(tick, 1000);
   socket.start();
 } else {
   // A finished call: the stored record, rendered by the same code as a live one.

@@ -10,11 +10,11 @@ function svg(tag, attrs = {}, text = "") {
   return node;
 }
 
-/** A round upper bound for an axis (1, 2, 5 × 10^n). */
+/** A round upper bound for an axis of four equal steps (each 1, 2 or 5 × 10^n, at least 1). */
 function niceMax(value) {
-  if (value <= 5) return 5;
-  const power = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 5, 10].map((m) => m * power).find((m) => m >= value);
+  const step = Math.max(1, value / 4);
+  const power = 10 ** Math.floor(Math.log10(step));
+  return 4 * [1, 2, 5, 10].map((m) => m * power).find((m) => m >= step);
 }
 
 /** Bars of calls per hour and a line of the containment rate (%), on two axes. */
