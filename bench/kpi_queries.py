@@ -107,9 +107,11 @@ def queries():
     hour_ago = now - dt.timedelta(hours=1)
     yesterday = kpis.day_window(timezone.localdate(now) - dt.timedelta(days=1))
     return {
-        "today: counts and sums": lambda: kpis.window_figures(today, now),
+        "today: counts and sums": lambda: kpis.window_totals(today, now),
         "today: latency p50/p95": lambda: kpis.latency_percentiles(today, now),
         "last hour: all figures": lambda: kpis.window_figures(hour_ago, now),
+        "full day (yesterday): sums": lambda: kpis.window_totals(*yesterday),
+        "full day (yesterday): p50/p95": lambda: kpis.latency_percentiles(*yesterday),
         "full day (yesterday): all": lambda: kpis.window_figures(*yesterday),
         "live now": kpis.live_now,
         "24 h chart": lambda: kpis.hourly(now),
@@ -120,32 +122,24 @@ def queries():
 
 
 def explain() -> None:
-    """EXPLAIN ANALYZE of the heaviest queries, for the record."""
+    """EXPLAIN ANALYZE of the SQL the wallboard runs for a full day, for the record."""
     import datetime as dt
 
-    from django.db.models import Count, Sum
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from calls.models import Call, Utterance
-    from calls.monitoring.kpis import CONTAINED, ENDED, FAILED, TRANSFERRED
+    from calls.monitoring import kpis
 
-    now = timezone.now()
-    start = now - dt.timedelta(days=1)
-    window = Call.objects.filter(started_at__gte=start, started_at__lt=now)
-    figures = window.values("status").annotate(
-        n=Count("id", filter=ENDED),
-        c=Count("id", filter=CONTAINED),
-        t=Count("id", filter=TRANSFERRED),
-        f=Count("id", filter=FAILED),
-        cost=Sum("cost"),
-    )
-    turns = Utterance.objects.filter(
-        speaker="agent", latency_ms__isnull=False, created_at__gte=start, created_at__lt=now
-    ).values("latency_ms")
-    print("\nEXPLAIN ANALYZE: a day's counts and sums")
-    print(figures.explain(analyze=True))
-    print("\nEXPLAIN ANALYZE: a day's agent-turn latencies (percentile input)")
-    print(turns.explain(analyze=True))
+    yesterday = kpis.day_window(timezone.localdate() - dt.timedelta(days=1))
+    with CaptureQueriesContext(connection) as captured:
+        kpis.window_figures(*yesterday)
+        kpis.hourly(timezone.now())
+    for query in captured.captured_queries:
+        print(f"\n{query['sql'][:160]}…")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            print("\n".join(row[0] for row in cursor.fetchall()))
 
 
 def main() -> None:
