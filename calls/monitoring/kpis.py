@@ -159,6 +159,13 @@ def by_category(start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     return [{"category": row["category"] or UNCATEGORISED, "calls": row["calls"]} for row in rows]
 
 
+def day_cost(day: dt.date) -> float:
+    """The summed cost of one local day's calls (the per-day total /metrics exports)."""
+    start, end = day_window(day)
+    total = Call.objects.filter(started_at__gte=start, started_at__lt=end).aggregate(Sum("cost"))
+    return money(total["cost__sum"])
+
+
 def thresholds() -> dict[str, dict]:
     """The staff's tile thresholds, by KPI name."""
     return {t.kpi: t.as_dict() for t in KpiThreshold.objects.all()}

@@ -117,3 +117,41 @@ def test_the_finished_call_stores_its_usage_and_cost(default_profile, settings):
     assert call.cost == Decimal("0.023760")
     assert call.cost_currency == "USD"
     assert call.usage["cached_text"] == 600
+
+
+def test_metrics_export_the_cost_of_live_and_finished_calls(settings):
+    from calls.operations.metrics import CallMetrics
+    from tests.operations.test_metrics import bridge, value
+
+    settings.OPENAI_PRICE_CURRENCY = "USD"
+    one, two = bridge(), bridge()
+    count_response_usage(one.counters, FIRST)
+    count_response_usage(two.counters, FIRST)
+    metrics = CallMetrics(lambda: [one, two])
+    assert value(metrics, "ars_realtime_cost_total", currency="USD") == pytest.approx(2 * 0.02376)
+
+
+@pytest.mark.django_db
+def test_metrics_export_todays_cost_from_the_call_log(client, staff_user, default_profile):
+    from django.utils import timezone
+
+    from tests.operations.test_metrics import sample
+
+    Call.objects.create(call_sid="CAcost2", profile=default_profile, cost=Decimal("0.5"))
+    Call.objects.create(call_sid="CAcost3", profile=default_profile, cost=Decimal("0.25"))
+    Call.objects.create(
+        call_sid="CAcost4",
+        profile=default_profile,
+        cost=Decimal("9"),
+        started_at=timezone.now() - timezone.timedelta(days=2),
+    )
+    client.force_login(staff_user)
+    text = client.get("/metrics").content
+    assert sample(text, "ars_calls_cost_today", currency=settings_currency()) == 0.75
+
+
+def settings_currency() -> str:
+    """The configured price currency."""
+    from django.conf import settings
+
+    return settings.OPENAI_PRICE_CURRENCY
