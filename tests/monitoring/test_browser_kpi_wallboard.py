@@ -126,6 +126,14 @@ async def test_the_wallboard_shows_every_kpi_the_charts_and_a_korean_timeline(
         await page.set_viewport_size({"width": 1280, "height": 800})
         await page.screenshot(path=folder / "wallboard-1280x800.png", full_page=True)
 
+        await page.goto(f"{daphne_server.base_url}/dashboard/calls/")
+        heights = await page.locator("table.history tbody tr").evaluate_all(
+            "rows => rows.map(r => r.getBoundingClientRect().height)"
+        )
+        assert len(heights) == 50 and max(heights) < 1.5 * min(heights)  # no row wraps at 1280 px
+        await page.screenshot(path=folder / "history-1280.png", full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 1280
+
         await page.goto(f"{daphne_server.base_url}/dashboard/calls/{timeline_sid}/")
         kinds = page.locator("#timeline .kind")
         await expect(kinds).to_have_count(len(TIMELINE_LABELS), timeout=WAIT_MS)
