@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import ApiToken, Call, CallEvent, KpiThreshold, Utterance
 from calls.monitoring.dashboard_views import socket_context
+from calls.templatetags.call_format import mmss
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -53,10 +54,18 @@ class CallAdmin(admin.ModelAdmin):
         "status",
         "end_reason",
         "started_at",
-        "duration_seconds",
+        "duration",
+        "category",
         "interruptions",
     )
-    list_filter = ("status", "end_reason", ("started_at", admin.DateFieldListFilter), "profile")
+    list_filter = (
+        "status",
+        "end_reason",
+        "resolved",
+        "sentiment",
+        ("started_at", admin.DateFieldListFilter),
+        "profile",
+    )
     search_fields = ("=call_sid", "from_number", "to_number")
     list_select_related = ("profile",)
     show_full_result_count = False
@@ -73,6 +82,11 @@ class CallAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         """Calls come from Twilio, not from the admin."""
         return False
+
+    @admin.display(description=_("Duration"), ordering="duration_seconds")
+    def duration(self, obj):
+        """The call's length as m:ss."""
+        return mmss(obj.duration_seconds)
 
     @admin.display(description=_("live"))
     def live_link(self, obj):

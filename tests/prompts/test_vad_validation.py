@@ -57,6 +57,8 @@ def profile_form_data(profile, **vad_overrides):
         "is_default": "on",
         "transfer_digit": profile.transfer_digit,
         "recording_retention_days": "30",
+        "summarize_calls": "on",
+        "call_categories": profile.call_categories,
         "numbers-TOTAL_FORMS": "0",
         "numbers-INITIAL_FORMS": "0",
         "vad-TOTAL_FORMS": "1",
