@@ -56,6 +56,7 @@ def window_figures(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
         "ended": totals["ended"],
         "containment_rate": rate(totals["contained"], totals["ended"]),
         "transfer_rate": rate(totals["transferred"], totals["ended"]),
+        "transferred": totals["transferred"],
         "avg_handle_seconds": round(handle) if handle is not None else None,
         "latency_p50_ms": p50,
         "latency_p95_ms": p95,
