@@ -124,6 +124,7 @@ def detail_labels() -> dict:
         "ok": _("success"),
         "failed": _("failed"),
         "source": _("Acted by"),
+        "seconds": _("sec"),
     }
 
 

@@ -7,9 +7,9 @@ export function formatOffset(ms) {
   return ms === null || ms === undefined ? "" : formatDuration(ms / 1000);
 }
 
-/** A length in milliseconds as seconds with one decimal. */
-function seconds(ms) {
-  return ms === null || ms === undefined ? "–" : `${(ms / 1000).toFixed(1)}초`;
+/** A length in milliseconds as seconds with one decimal ("2.3초"). */
+function seconds(ms, unit) {
+  return ms === null || ms === undefined ? "–" : `${(ms / 1000).toFixed(1)}${unit}`;
 }
 
 /** A short readable form of a value (tool results can be objects). */
@@ -25,7 +25,10 @@ export function describe(event, labels) {
   const w = labels.details;
   switch (event.kind) {
     case "barge_in":
-      return [`${w.heard} ${seconds(d.played_ms)}`, `${w.generated} ${seconds(d.generated_ms)}`];
+      return [
+        `${w.heard} ${seconds(d.played_ms, w.seconds)}`,
+        `${w.generated} ${seconds(d.generated_ms, w.seconds)}`,
+      ];
     case "dtmf":
       return [String(d.digit ?? "")];
     case "tool_call":
@@ -39,7 +42,7 @@ export function describe(event, labels) {
       return parts;
     }
     case "reconnect":
-      return [`${w.silence} ${seconds(d.gap_ms)}`, `${w.attempt} ${d.attempt ?? "–"}`];
+      return [`${w.silence} ${seconds(d.gap_ms, w.seconds)}`, `${w.attempt} ${d.attempt ?? "–"}`];
     case "supervisor_hangup":
     case "supervisor_transfer":
     case "supervisor_coach":
