@@ -168,16 +168,17 @@ class PromptVersionAdmin(admin.ModelAdmin):
             self.message_user(request, _("Select exactly two versions."), messages.ERROR)
             return None
         old, new = versions
-        differ = difflib.HtmlDiff(wrapcolumn=70)
+        differ = difflib.HtmlDiff()
         sections = [
             (
                 label,
+                # The stylesheet wraps long lines to the admin's width: keep real spaces for it.
                 differ.make_table(
                     getattr(old, field).splitlines(),
                     getattr(new, field).splitlines(),
                     str(old),
                     str(new),
-                ),
+                ).replace("&nbsp;", " "),
             )
             for label, field in ((_("instructions"), "instructions"), (_("greeting"), "greeting"))
         ]
