@@ -7,11 +7,21 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
+WATCH_CODENAMES = ("view_call", "listen_recording")
+
+
+def calls_permissions(*codenames: str) -> list[Permission]:
+    """The calls app's permissions with these codenames."""
+    return list(
+        Permission.objects.filter(content_type__app_label="calls", codename__in=codenames)
+    )
+
 
 def ensure_staff_account(
     username: str, password: str | None = None, *, control: bool = True, superuser: bool = False
 ) -> str:
-    """Create or reset a staff account (with the call-control right) and return its password."""
+    """Create or reset a staff account that may watch calls and play recordings (and, with
+    `control`, hang up, transfer and coach); return its password."""
     password = password or secrets.token_urlsafe(12)
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.is_staff = True
@@ -19,8 +29,6 @@ def ensure_staff_account(
     user.is_superuser = superuser
     user.set_password(password)
     user.save()
-    if control:
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label="calls", codename="control_call")
-        )
+    codenames = WATCH_CODENAMES + (("control_call",) if control else ())
+    user.user_permissions.add(*calls_permissions(*codenames))
     return password

@@ -27,7 +27,7 @@ import re
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from calls.monitoring.access import is_staff
+from calls.monitoring.access import can_watch
 from calls.monitoring.call_data import can_see_numbers, mask_message
 from calls.monitoring.live_events import (
     WALLBOARD_GROUP,
@@ -51,10 +51,10 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
     """A supervisor's socket: one subscription at a time, a snapshot, then live events."""
 
     async def connect(self):
-        """Accept staff; accept-then-close others with 4403 so browsers see the reason."""
+        """Accept watchers; accept-then-close others with 4403 so browsers see the reason."""
         await self.accept()
         self.user = self.scope.get("user")
-        if not is_staff(self.user):
+        if not await database_sync_to_async(can_watch)(self.user):  # has_perm reads the DB
             await self.close(code=FORBIDDEN_CLOSE_CODE)
             return
         self.reveal = can_see_numbers(self.user)
