@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from calls.models import EndReason
-from calls.monitoring.access import staff_required
+from calls.monitoring.access import watcher_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, mask_number
 from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
 from calls.monitoring.live_events import CallState
@@ -66,19 +66,20 @@ def socket_context(**extra) -> dict:
     return {"socket_path": MONITOR_SOCKET_PATH, "labels": js_labels(), **extra}
 
 
-@staff_required
+@watcher_required
 def wallboard(request):
     """Every live call and today's totals; the page script keeps them live."""
     return render(request, "dashboard/wallboard.html", socket_context(totals=today_totals()))
 
 
-@staff_required
+@watcher_required
 def history(request):
     """Past and present calls with search, filters and keyset pages."""
     form = CallFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = page_of(filter_calls(filters), filters.get("cursor"), filters.get("limit") or PAGE_SIZE)
     reveal = can_see_numbers(request.user)
+    calls = filter_calls(filters, reveal)
+    page = page_of(calls, filters.get("cursor"), filters.get("limit") or PAGE_SIZE)
     rows = [(call, mask_number(call.from_number, reveal)) for call in page.calls]
     next_query = None
     if page.next_cursor:
@@ -94,7 +95,7 @@ def history(request):
     return render(request, "dashboard/history.html", context)
 
 
-@staff_required
+@watcher_required
 def call_page(request, call_sid: str):
     """One call: live transcript while it runs, the stored record once it has ended."""
     call = find_call(call_sid)

@@ -65,22 +65,40 @@ def local_day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def search(queryset: QuerySet, text: str) -> QuerySet:
+LAST_DIGITS = 4
+
+
+def caller_number_match(text: str, reveal: bool) -> Q:
+    """Calls whose caller number this search text finds, for a viewer who may or may not see it.
+
+    A viewer who sees masked numbers may find a caller only by the whole number or by the last
+    four digits (what the mask shows): a substring search would let them recover a full number
+    a few digits at a time.
+    """
+    if reveal:
+        return Q(from_number__contains=text)
+    matches = Q(from_number=text)
+    if len(text) == LAST_DIGITS and text.isdigit():
+        matches |= Q(from_number__endswith=text)
+    return matches
+
+
+def search(queryset: QuerySet, text: str, reveal: bool = False) -> QuerySet:
     """Calls whose number or SID matches, or whose transcript contains the text."""
     text = text.strip()
     if not text:
         return queryset
     said = Utterance.objects.filter(call=OuterRef("pk"), text__icontains=text)
-    matches = Q(call_sid=text) | Q(from_number__contains=text) | Q(to_number__contains=text)
+    matches = Q(call_sid=text) | caller_number_match(text, reveal) | Q(to_number__contains=text)
     if text.upper().startswith("CA"):
         matches |= Q(call_sid__startswith=text)
     return queryset.filter(matches | Exists(said))
 
 
-def filter_calls(filters: dict) -> QuerySet:
-    """The calls matching a cleaned CallFilterForm, newest first."""
+def filter_calls(filters: dict, reveal: bool = False) -> QuerySet:
+    """The calls matching a cleaned CallFilterForm, newest first; `reveal`: full-number search."""
     calls = Call.objects.select_related("profile", "prompt_version").order_by("-started_at", "-id")
-    calls = search(calls, filters.get("q") or "")
+    calls = search(calls, filters.get("q") or "", reveal)
     if filters.get("status"):
         calls = calls.filter(status=filters["status"])
     if filters.get("end_reason"):
