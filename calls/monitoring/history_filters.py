@@ -20,6 +20,20 @@ from prompts.models import AgentProfile
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Dates outside this range are a form error: the day after 9999-12-31 does not exist, and
+# midnight of 0001-01-01 in Seoul is before the first representable UTC instant.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+MAX_ROW_ID = 2**63 - 1
+
+
+def date_in_range(day: dt.date) -> None:
+    """Refuse a date the filters cannot turn into a time range (form error, never a 500)."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise forms.ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
 
 
 class CallFilterForm(forms.Form):
@@ -39,10 +53,16 @@ class CallFilterForm(forms.Form):
         empty_label=_("any"),
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_in_range],
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_in_range],
     )
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
     limit = forms.IntegerField(
@@ -125,10 +145,11 @@ def decode_cursor(raw: str) -> tuple[dt.datetime, int]:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         when, pk = text.split("|")
         started_at = dt.datetime.fromisoformat(when)
-    except (ValueError, UnicodeDecodeError) as error:
+        if started_at.tzinfo is None or not 0 < int(pk) <= MAX_ROW_ID:
+            raise ValueError("bad cursor")
+        started_at = started_at.astimezone(dt.UTC)  # one the database can compare (no overflow)
+    except (ValueError, UnicodeDecodeError, OverflowError) as error:
         raise ValueError("bad cursor") from error
-    if started_at.tzinfo is None:
-        raise ValueError("bad cursor")
     return started_at, int(pk)
 
 
