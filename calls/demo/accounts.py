@@ -12,9 +12,7 @@ WATCH_CODENAMES = ("view_call", "listen_recording")
 
 def calls_permissions(*codenames: str) -> list[Permission]:
     """The calls app's permissions with these codenames."""
-    return list(
-        Permission.objects.filter(content_type__app_label="calls", codename__in=codenames)
-    )
+    return list(Permission.objects.filter(content_type__app_label="calls", codename__in=codenames))
 
 
 def ensure_staff_account(

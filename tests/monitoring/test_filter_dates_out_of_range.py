@@ -10,9 +10,7 @@ from hypothesis import strategies as st
 
 pytestmark = pytest.mark.django_db
 
-dates = st.dates().map(lambda day: day.isoformat()) | st.text(
-    alphabet="0123456789-", max_size=12
-)
+dates = st.dates().map(lambda day: day.isoformat()) | st.text(alphabet="0123456789-", max_size=12)
 cursors = st.tuples(
     st.datetimes(timezones=st.timezones()).map(lambda when: when.isoformat()),
     st.integers(-(2**70), 2**70),
