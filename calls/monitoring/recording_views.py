@@ -1,4 +1,4 @@
-"""Serves a call's recording to staff with the listening right only, through an authenticated view (no public path)."""
+"""Serves a call's recording to watchers with the listening right, never from a public path."""
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404

@@ -1,4 +1,4 @@
-"""/healthz: a probe leaves nothing behind, and anonymous callers get the status, not the reasons."""
+"""/healthz: probes leave nothing behind; anonymous callers get the status, not the reasons."""
 
 import uuid
 

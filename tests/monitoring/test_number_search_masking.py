@@ -1,4 +1,4 @@
-"""A viewer who sees masked numbers finds a caller only by the whole number or its last four digits."""
+"""A viewer of masked numbers finds a caller only by the whole number or its last four digits."""
 
 import pytest
 from django.urls import reverse
