@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "arsproject.content_security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "arsproject.urls"

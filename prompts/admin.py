@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from prompts import services
@@ -173,8 +173,8 @@ class PromptVersionAdmin(admin.ModelAdmin):
                 differ.make_table(
                     getattr(old, field).splitlines(),
                     getattr(new, field).splitlines(),
-                    str(old),
-                    str(new),
+                    escape(str(old)),  # HtmlDiff puts the headers into its HTML as they are
+                    escape(str(new)),
                 ),
             )
             for label, field in ((_("instructions"), "instructions"), (_("greeting"), "greeting"))
