@@ -161,7 +161,14 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"call_sid": {"()": "calls.operations.log_context.CallSidFilter"}},
+    "filters": {
+        "call_sid": {"()": "calls.operations.log_context.CallSidFilter"},
+        # No secret at any level (the websockets client logs its headers at debug).
+        "redact": {
+            "()": "arsproject.log_redaction.SecretRedactingFilter",
+            "secrets": [TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SECRET, OPENAI_API_KEY, SECRET_KEY],
+        },
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(call_sid)s] %(name)s: %(message)s"},
     },
@@ -170,7 +177,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",  # stdout by default; the supervisor collects it
             "formatter": "plain",
-            "filters": ["call_sid"],
+            "filters": ["call_sid", "redact"],
         },
         **(
             {
@@ -178,7 +185,7 @@ LOGGING = {
                     "class": "logging.handlers.WatchedFileHandler",
                     "filename": LOG_FILE,
                     "formatter": "plain",
-                    "filters": ["call_sid"],
+                    "filters": ["call_sid", "redact"],
                 }
             }
             if LOG_FILE
