@@ -22,17 +22,13 @@ DEFAULT_SECRET_KEY = "django-insecure-ars-local-development-only"
 ENVIRONMENT = env.choice("ENVIRONMENT", "development", ("development", "staging", "production"))
 IS_PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env.bool("DEBUG", False)
-SECRET_KEY = env.str("SECRET_KEY", DEFAULT_SECRET_KEY)
 PORT = env.int("PORT", 8080, minimum=1, maximum=65535)
 
 if IS_PRODUCTION and DEBUG:
     raise ImproperlyConfigured(
         "환경 변수 DEBUG 설정 오류 / invalid DEBUG: must be false in production"
     )
-if IS_PRODUCTION and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "환경 변수 SECRET_KEY 설정 오류 / invalid SECRET_KEY: set a long random value in production"
-    )
+SECRET_KEY = env.secret_key("SECRET_KEY", DEFAULT_SECRET_KEY, ENVIRONMENT)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
