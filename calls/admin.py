@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from arsproject.login_throttle import ThrottledLoginForm
 from calls.models import ApiToken, Call, CallEvent, Utterance
 from calls.monitoring.call_data import can_see_numbers, mask_number
 from calls.monitoring.dashboard_views import socket_context
@@ -167,6 +168,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+admin.site.login_form = ThrottledLoginForm  # the dashboard's login page too
 admin.site.site_header = _("ARS AI Voice administration")
 admin.site.site_title = _("ARS AI Voice")
 admin.site.index_title = _("Agent, prompts and call log")

@@ -104,3 +104,12 @@ def close_the_recorder_connection():
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Start every test with an empty cache (login-failure counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
