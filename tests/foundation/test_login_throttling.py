@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from arsproject.login_throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT
-
 pytestmark = pytest.mark.django_db
 
 LOCKED = "로그인 시도가 너무 많습니다"
+ACCOUNT_LIMIT = 5  # wrong passwords for one account (README: 로그인 보호)
+ADDRESS_LIMIT = 20  # wrong passwords from one address
 
 
 def log_in(client, username, password, address="203.0.113.7"):
