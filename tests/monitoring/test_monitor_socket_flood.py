@@ -23,6 +23,8 @@ async def test_a_flooding_socket_is_closed_with_4429_and_its_queued_messages_are
             break
         answers.append(output)
     assert output["code"] == 4429
-    assert len(answers) <= BURST  # snapshots for the budget only, then nothing
+    # Snapshots for the budget only (30 at once, then 5 a second while they are served),
+    # far fewer than the messages sent.
+    assert BURST <= len(answers) < 2 * BURST
     await socket.wait(timeout=TIMEOUT)  # the consumer itself has stopped
     assert socket.future.done() and socket.future.exception() is None
