@@ -1,7 +1,7 @@
-"""GET /healthz: whether the database and the channel layer answer.
+"""GET /healthz: whether the database and the channel layer answer, plus model warnings.
 
-Anyone (a load balancer) gets the status; the reasons, which name hosts and ports, go to staff
-and to the log only.
+Anyone (a load balancer) gets the status and the warnings; the reasons a part is down, which
+name hosts and ports, go to staff and to the log only.
 """
 
 import asyncio
@@ -16,6 +16,7 @@ from django.http import JsonResponse
 
 from calls.monitoring.access import is_staff
 from calls.operations import shutdown
+from prompts import retirement
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +98,14 @@ async def probe(name: str, check) -> str | None:
     return reason
 
 
+def model_warnings(with_profiles: bool) -> list[str]:
+    """Models in use that are retired or shut down within 30 days (a warning, never a failure)."""
+    return [notice.describe() for notice in retirement.notices(with_profiles=with_profiles)]
+
+
 async def healthz(request):
-    """200 when every part answers, 503 naming the part that does not (with reasons for staff)."""
+    """200 when every part answers, 503 naming the part that does not (with reasons for staff);
+    warnings never fail."""
     database_error = await probe("database", sync_to_async(check_database, thread_sensitive=True))
     layer_error = await probe("channel layer", check_channel_layer)
     details = is_staff(await request.auser())
@@ -107,5 +114,6 @@ async def healthz(request):
         parts[name] = {"ok": error is None, **({"error": error} if details else {})}
     draining = shutdown.state.draining
     healthy = database_error is None and layer_error is None and not draining
-    body = {"ok": healthy, "draining": draining, **parts}
+    warnings = await sync_to_async(model_warnings, thread_sensitive=True)(database_error is None)
+    body = {"ok": healthy, "draining": draining, **parts, "warnings": warnings}
     return JsonResponse(body, status=200 if healthy else 503)
