@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0002_apitoken'),
+        ('calls', '0003_caller_idle_end_reason'),
     ]
 
     operations = [
