@@ -119,7 +119,10 @@ class Call(models.Model):
             models.Index(fields=["-started_at"], name="call_started_desc"),
             models.Index(fields=["profile", "started_at"], name="call_profile_started"),
         ]
-        permissions = [("control_call", _("Can hang up, transfer and coach live calls"))]
+        permissions = [
+            ("control_call", _("Can hang up, transfer and coach live calls")),
+            ("listen_recording", _("Can listen to call recordings")),
+        ]
 
     def __str__(self):
         return self.call_sid

@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from calls.monitoring.access import api_staff_required
+from calls.monitoring.access import api_watcher_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, summary_data
 from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
 from calls.monitoring.kpis import day_stats
@@ -16,15 +16,15 @@ from calls.monitoring.queries import find_call
 
 
 @require_GET
-@api_staff_required
+@api_watcher_required
 def calls_list(request):
     """Calls matching the history filters, newest first, one keyset page at a time."""
     form = CallFilterForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"error": "invalid_filters", "fields": form.errors}, status=400)
     filters = form.cleaned_data
-    page = page_of(filter_calls(filters), filters["cursor"], filters["limit"] or PAGE_SIZE)
     reveal = can_see_numbers(request.api_user)
+    page = page_of(filter_calls(filters, reveal), filters["cursor"], filters["limit"] or PAGE_SIZE)
     return JsonResponse(
         {
             "results": [summary_data(call, reveal) for call in page.calls],
@@ -35,7 +35,7 @@ def calls_list(request):
 
 
 @require_GET
-@api_staff_required
+@api_watcher_required
 def call_detail(request, call_sid: str):
     """One call with its utterances, events and metrics."""
     call = find_call(call_sid)
@@ -46,7 +46,7 @@ def call_detail(request, call_sid: str):
 
 
 @require_GET
-@api_staff_required
+@api_watcher_required
 def stats(request):
     """The wallboard's figures for one local day (?date=YYYY-MM-DD, default today, Asia/Seoul)."""
     raw = request.GET.get("date", "")
