@@ -10,8 +10,9 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from calls.models import Call, CallEvent
+from calls.models import Call, CallEvent, EndReason
 from calls.monitoring.live_events import control_group, control_message
+from calls.operations import lost_calls
 
 ACTIONS = ("hangup", "transfer", "coach")
 CONTROL_PERMISSION = "calls.control_call"
@@ -47,9 +48,13 @@ def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
     """Check the right and that the call is live, then log the action as a CallEvent."""
     if not can_control(user):
         raise ActionRefused("forbidden")
-    call = Call.objects.filter(call_sid=call_sid).only("id", "status").first()
+    call = Call.objects.filter(call_sid=call_sid).only("id", "status", "end_reason").first()
     if call is None:
         raise ActionRefused("no_such_call")
+    if call.is_live and lost_calls.finalize_lost(call_sids=[call_sid]):
+        raise ActionRefused("server_lost")  # its process died before the sweep noticed
+    if call.end_reason == EndReason.SERVER_LOST:
+        raise ActionRefused("server_lost")
     if not call.is_live:
         raise ActionRefused("call_ended")
     data = {"action": action, "actor_name": user.get_username()}

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from calls.live.observer import CallCounters
 from calls.models import Call, CallEvent, CallStatus, EndReason, Utterance
+from calls.operations.lost_calls import this_process
 from prompts.services import active_config
 from prompts.snapshot import CallConfig
 
@@ -106,8 +107,18 @@ def claim_stream(call_sid: str, account_sid: str, token: str, stream_sid: str) -
     call.stream_token_used = True
     call.stream_sid = stream_sid
     call.status = CallStatus.IN_PROGRESS
-    call.answered_at = timezone.now()
-    call.save(update_fields=["stream_token_used", "stream_sid", "status", "answered_at"])
+    call.answered_at = call.owner_seen_at = timezone.now()
+    call.owner = this_process()  # if this process dies, another finalises the call
+    call.save(
+        update_fields=[
+            "stream_token_used",
+            "stream_sid",
+            "status",
+            "answered_at",
+            "owner",
+            "owner_seen_at",
+        ]
+    )
     return ClaimedCall(
         call_id=call.pk,
         call_sid=call.call_sid,
