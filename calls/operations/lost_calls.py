@@ -6,6 +6,7 @@ holder. Each serving process refreshes `owner_seen_at` on its live calls every h
 sweeps calls of processes that are gone: on this box a process is gone when its pid no longer
 runs with the same start time (or the box rebooted); on another box when its heartbeat is older
 than STALE_HEARTBEATS periods. The sweep runs at start-up and then with every heartbeat.
+Host names must differ between boxes and between containers (each has its own pid namespace).
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def this_process() -> str:
 def is_gone(owner: str, seen_at, now) -> bool:
     """Whether the process named by owner no longer holds its calls."""
     host, boot, pid, ticks = (owner.split(":") + ["", "", "", ""])[:4]
-    if host == socket.gethostname() and boot == boot_id():
+    if host == socket.gethostname():
+        if boot != boot_id():
+            return True  # this box rebooted since
         return not pid.isdigit() or start_ticks(int(pid)) != ticks
     stale = timedelta(seconds=STALE_HEARTBEATS * settings.CALL_OWNER_HEARTBEAT_SECONDS)
     return seen_at is None or now - seen_at > stale
