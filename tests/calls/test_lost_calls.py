@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from calls.models import Call
 from calls.monitoring.supervisor_actions import ActionRefused, record_action
-from calls.operations import lost_calls
 from tests.calls.test_graceful_shutdown import caller_for
 from tests.server_process import start_server
 
@@ -24,6 +23,8 @@ HOST = socket.gethostname()
 
 def owner_of_a_dead_process() -> str:
     """The owner id a process had on this box, taken while it ran; it has exited since."""
+    from calls.operations import lost_calls
+
     process = subprocess.Popen(["sleep", "30"])
     owner = f"{HOST}:{lost_calls.boot_id()}:{process.pid}:{lost_calls.start_ticks(process.pid)}"
     process.kill()
@@ -43,6 +44,8 @@ def live_call(sid_char: str, owner: str, seen_seconds_ago: float = 0) -> Call:
 
 
 def test_the_sweep_ends_calls_of_gone_processes_and_keeps_those_of_running_ones(settings):
+    from calls.operations import lost_calls
+
     settings.CALL_OWNER_HEARTBEAT_SECONDS = 30
     this_box = f"{HOST}:{lost_calls.boot_id()}"
     pid_1 = f"{this_box}:1:{lost_calls.start_ticks(1)}"  # init: running, and not us

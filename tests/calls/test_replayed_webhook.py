@@ -11,7 +11,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from calls.models import Call, CallStatus
-from calls.records.services import hash_token
+from calls.records import services
 from tests.calls.test_call_security import CALL_SID, form, sign, start_with_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,13 +61,12 @@ def test_a_replayed_webhook_never_reopens_or_retokens_a_known_call(
 
 async def test_a_stream_that_starts_after_the_token_window_is_refused(default_profile, settings):
     settings.STREAM_TOKEN_SECONDS = 60
-    await database_sync_to_async(Call.objects.create)(
-        call_sid=CALL_SID,
-        account_sid=settings.TWILIO_ACCOUNT_SID,
-        stream_token_hash=hash_token("the-token"),
-        started_at=timezone.now() - timedelta(seconds=61),
+    _, token = await database_sync_to_async(services.answer_call)(form())
+    webhook_at = timezone.now() - timedelta(seconds=61)
+    await database_sync_to_async(Call.objects.filter(call_sid=CALL_SID).update)(
+        started_at=webhook_at
     )
-    output = await start_with_token("the-token")
+    output = await start_with_token(token)
     assert output == {"type": "websocket.close", "code": 4008}
     call = await database_sync_to_async(Call.objects.get)(call_sid=CALL_SID)
     assert (call.status, call.stream_token_used, call.end_reason) == ("ringing", False, "")

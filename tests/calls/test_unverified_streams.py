@@ -4,10 +4,16 @@ import asyncio
 
 import pytest
 
-from calls.live.stream_guard import early_sessions
 from tests.calls.streams import signed_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def unverified_streams_held() -> int:
+    """Early OpenAI sessions this process counts as held by unverified streams."""
+    from calls.live.stream_guard import early_sessions
+
+    return early_sessions.held
 
 
 async def test_a_stream_that_never_sends_start_is_closed_with_its_openai_session(fake_ai, settings):
@@ -19,7 +25,7 @@ async def test_a_stream_that_never_sends_start_is_closed_with_its_openai_session
     await stream.disconnect()
     async with asyncio.timeout(5):
         await session.websocket.wait_closed()
-    assert early_sessions.held == 0
+    assert unverified_streams_held() == 0
 
 
 @pytest.mark.parametrize(("bound", "idle_streams"), [(0, 2), (2, 5)])
@@ -40,4 +46,4 @@ async def test_only_a_bounded_number_of_unverified_streams_open_openai_early_and
     await call.hang_up()
     for stream in idle:
         await stream.disconnect()
-    assert early_sessions.held == 0
+    assert unverified_streams_held() == 0
