@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from calls.models import Call
-from calls.monitoring.supervisor_actions import ActionRefused, record_action
+from calls.monitoring.supervisor_actions import ActionRefused
 from tests.calls.test_graceful_shutdown import caller_for
 from tests.server_process import start_server
 
@@ -73,18 +73,38 @@ def test_the_sweep_ends_calls_of_gone_processes_and_keeps_those_of_running_ones(
         assert (call.status, call.end_reason) == ("in_progress", "")
 
 
-def test_a_supervisor_action_on_a_call_whose_process_died_says_so(django_user_model):
-    user = django_user_model.objects.create_user("sv", password="pw-sv-1", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="control_call"))
-    call = live_call("h", owner_of_a_dead_process())
+async def test_a_supervisor_action_on_a_call_whose_process_died_says_so(django_user_model):
+    from channels.db import database_sync_to_async
+    from channels.layers import get_channel_layer
+
+    from calls.monitoring.live_events import WALLBOARD_GROUP, publisher
+    from calls.monitoring.supervisor_actions import send_action
+
+    def supervisor():
+        user = django_user_model.objects.create_user("sv", password="pw-sv-1", is_staff=True)
+        user.user_permissions.add(Permission.objects.get(codename="control_call"))
+        return django_user_model.objects.get(pk=user.pk)  # permissions cache starts empty
+
+    user = await database_sync_to_async(supervisor)()
+    call = await database_sync_to_async(live_call)("h", owner_of_a_dead_process())
+    layer = get_channel_layer()
+    wallboard = await layer.new_channel()
+    await layer.group_add(WALLBOARD_GROUP, wallboard)
 
     with pytest.raises(ActionRefused) as refused:
-        record_action(user, call.call_sid, "hangup", "")
+        await send_action(user, call.call_sid, "hangup")
     assert refused.value.code == "server_lost"
-    call.refresh_from_db()
+    await database_sync_to_async(call.refresh_from_db)()
     assert (call.status, call.end_reason) == ("failed", "server_lost")
-    with pytest.raises(ActionRefused) as again:  # and later, once the sweep has ended it
-        record_action(user, call.call_sid, "hangup", "")
+    await publisher.flush()
+    shown = (await layer.receive(wallboard))["event"]
+    assert (shown["call_sid"], shown["status"], shown["end_reason"]) == (
+        call.call_sid,
+        "ended",
+        "server_lost",
+    )
+    with pytest.raises(ActionRefused) as again:  # and later, once the call is finalised
+        await send_action(user, call.call_sid, "hangup")
     assert again.value.code == "server_lost"
 
 
