@@ -26,6 +26,8 @@ SAMPLES_PER_MS = 8
 ULAW_SILENCE = 0xFF  # decodes to 0, the value of PCM silence on disk
 MAX_SECONDS = 2 * 60 * 60  # recordings stop growing after two hours
 WINDOW_SECONDS = 10  # audio held in memory; the rest is on disk
+AHEAD_WINDOWS = 4  # agent audio queued ahead of the caller may stretch the window this far
+LATE_MARGIN = 8000  # samples (1 s) kept in memory behind the caller, for frames out of order
 HEADER_BYTES = 44
 FRAME_BYTES = 4  # one stereo 16-bit sample
 CALLER, AGENT = 0, 1
@@ -62,6 +64,7 @@ class StereoRecording:
         self.tracks = (bytearray(), bytearray())  # caller, agent from `base` on
         self.length = 0  # samples in the recording so far
         self.agent_cursor = 0  # sample where the next agent chunk starts playing
+        self.caller_end = 0  # end of the latest caller frame: where the call is now
         self.spool = None  # anonymous file: header room, then interleaved PCM of [0, base)
 
     @property
@@ -71,7 +74,9 @@ class StereoRecording:
 
     def caller_frame(self, timestamp_ms: int, ulaw: bytes) -> None:
         """A caller frame at its stream timestamp."""
-        self._place(CALLER, timestamp_ms * SAMPLES_PER_MS, ulaw)
+        self.caller_end = max(
+            self.caller_end, self._place(CALLER, timestamp_ms * SAMPLES_PER_MS, ulaw)
+        )
 
     def agent_chunk_sent(self, now_ms: int, ulaw: bytes) -> None:
         """An agent chunk sent at stream time now_ms: it plays after what is already queued."""
@@ -104,13 +109,26 @@ class StereoRecording:
             if not data:
                 return end
         if end - self.base > self.window:
-            self._spool_until(min(start, end - self.window // 2))
+            self._spool_until(self._new_base(start, end))
         track = self.tracks[side]
         offset = start - self.base
         if len(track) < offset + len(data):
             track.extend(bytes([ULAW_SILENCE]) * (offset + len(data) - len(track)))
         track[offset : offset + len(data)] = data
         return end
+
+    def _new_base(self, start: int, end: int) -> int:
+        """Where the window starts once [start, end) is placed.
+
+        Half a window is kept before `end`. Agent audio queued far ahead of the caller would
+        push audio the caller is still producing to disk (a disk patch per frame), so the window
+        stretches to keep a second behind the caller, up to AHEAD_WINDOWS windows.
+        """
+        target = min(start, end - self.window // 2)
+        behind_caller = min(target, self.caller_end - LATE_MARGIN)
+        if end - behind_caller <= AHEAD_WINDOWS * self.window:
+            return max(self.base, behind_caller)
+        return target
 
     def _spool_until(self, new_base: int) -> None:
         """Move the audio before sample new_base from memory to the spool file."""
