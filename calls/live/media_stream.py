@@ -89,6 +89,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         except StopConsumer:
             pass
         finally:
+            self.verified_or_gone()  # also when daphne cancels us without a disconnect
             await self.stop_listening()
 
     def listen_for_supervisors(self, call_sid: str) -> None:
