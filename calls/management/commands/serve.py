@@ -19,7 +19,7 @@ from django.db import DatabaseError
 logger = logging.getLogger(__name__)
 
 WEBSOCKET_HANDSHAKE_SECONDS = 5
-WEBSOCKET_CONNECT_SECONDS = 5  # from the upgrade to the consumer's accept (daphne: 20)
+WEBSOCKET_CONNECT_SECONDS = 20  # upgrade to the consumer's accept: ours, not the client's, to pace
 PING_SECONDS, PING_TIMEOUT_SECONDS = 20, 30
 
 
