@@ -7,7 +7,8 @@ through the bridge's recording interface (`caller_frame` every 20 ms; the agent 
 the time in 100 ms chunks sent ahead of playback, like OpenAI's; a barge-in `cleared` now and
 then), then saves each WAV as the call log does. Reported per call: the child's peak resident
 memory over its baseline (ru_maxrss; includes saving the WAV) and the audio bytes the recording
-objects held at their peak. No real time passes; only the memory is measured.
+objects held at their peak; and the CPU the recording costs per second of call (recording and
+saving). No real time passes.
 Copy it into another checkout and run it there to compare implementations.
 """
 
@@ -19,6 +20,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -49,6 +51,7 @@ def child(minutes: float, calls: int) -> dict:
     from calls.live.stereo_recording import StereoRecording
 
     baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu_started = time.process_time()
     recordings = [StereoRecording() for _ in range(calls)]
     peak_held = 0
     for now_ms in range(0, int(minutes * 60_000), 20):
@@ -66,6 +69,7 @@ def child(minutes: float, calls: int) -> dict:
         for number, recording in enumerate(recordings):
             save(recording, Path(folder) / f"{number}.wav")
         wav_bytes = sum(p.stat().st_size for p in Path(folder).iterdir())
+    cpu_s = time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "minutes": minutes,
@@ -73,6 +77,7 @@ def child(minutes: float, calls: int) -> dict:
         "rss_per_call_mib": (peak_kib - baseline_kib) / 1024 / calls,
         "held_per_call_kib": peak_held / 1024,
         "wav_per_call_mib": wav_bytes / calls / 1024 / 1024,
+        "cpu_us_per_call_s": cpu_s * 1e6 / (calls * minutes * 60),
     }
 
 
@@ -86,7 +91,9 @@ def main(argv=None) -> None:
     if args.child:
         print(json.dumps(child(args.minutes[0], args.calls)))
         return
-    print("minutes  calls  peak RSS/call (MiB)  audio held/call (KiB)  WAV/call (MiB)")
+    print(
+        "minutes  calls  peak RSS/call (MiB)  audio held/call (KiB)  WAV/call (MiB)  CPU µs/call-s"
+    )
     for minutes in args.minutes:
         command = [sys.executable, __file__, "--child", "--minutes", str(minutes)]
         command += ["--calls", str(args.calls)]
@@ -95,6 +102,7 @@ def main(argv=None) -> None:
         print(
             f"{row['minutes']:>7g}  {row['calls']:>5}  {row['rss_per_call_mib']:>19.2f}"
             f"  {row['held_per_call_kib']:>21.0f}  {row['wav_per_call_mib']:>14.2f}"
+            f"  {row['cpu_us_per_call_s']:>13.0f}"
         )
 
 
