@@ -27,6 +27,7 @@ from calls.live.protocol.twilio import (
 )
 from calls.live.realtime_client import RealtimeEndpoint
 from calls.live.stream_guard import StreamClock, early_sessions
+from calls.live.tool_calls import ToolContext
 from calls.live.twilio_signature import TwilioNotConfigured, signature_is_valid
 from calls.monitoring.live_events import WATCH_LEASE_SECONDS, control_group
 from calls.operations import metrics
@@ -42,13 +43,14 @@ LISTENER_STOP_SECONDS = 2.0
 
 
 def bridge_settings() -> BridgeSettings:
-    """The bridge's settings from Django's."""
+    """The bridge's settings from Django's (the default model; a call may choose another)."""
     return BridgeSettings(
         endpoint=RealtimeEndpoint(
             settings.OPENAI_REALTIME_URL, settings.OPENAI_API_KEY, settings.OPENAI_REALTIME_MODEL
         ),
         audio_format=settings.OPENAI_AUDIO_FORMAT,
         max_retry_count=settings.MAX_RETRY_COUNT,
+        tools=ToolContext(tuple(settings.TOOL_ALLOWED_HOSTS), settings.IS_PRODUCTION),
         human_agent_number=settings.HUMAN_AGENT_NUMBER,
     )
 
@@ -155,7 +157,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         )
         self.holds_early_session = early_sessions.take(settings.MAX_UNVERIFIED_STREAMS)
         if self.holds_early_session:
-            self.bridge.open_realtime()
+            self.bridge.open_realtime()  # default model; begin() switches if the call's differs
 
     async def require_start(self, seconds: float) -> None:
         """Close a stream that has not sent `start` within `seconds` of its upgrade."""

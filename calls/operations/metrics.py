@@ -10,6 +10,7 @@ recorded, then only in the totals, so the counters never go backwards.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
@@ -24,10 +25,11 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from arsproject import memory_upkeep
 from calls.live.bridge import CallBridge
+from calls.live.tool_stats import LATENCY_BUCKETS_MS, ToolStats, tool_stats
 from calls.monitoring.access import is_staff, token_user
 from calls.monitoring.live_events import publisher
 from calls.records.recorder import recorder
@@ -54,8 +56,8 @@ class CallTotals:
         """Add one bridge's counters."""
         counters = bridge.counters
         self.frames_in += bridge.frames_in
-        self.frames_out += bridge.frames_out
-        self.frames_dropped += bridge.frames_dropped
+        self.frames_out += bridge.agent_audio.frames_out
+        self.frames_dropped += bridge.caller_audio.frames_dropped
         self.reconnects += bridge.reconnects
         self.protocol_errors += counters.protocol_errors
         self.turns += counters.turns
@@ -118,7 +120,7 @@ class CallMetrics:
         self.calls_finished += 1
         for latency_ms in bridge.counters.latencies_ms:
             self.turn_latency.observe(latency_ms / 1000)
-        for reaction_s in bridge.barge_in_reaction_s:
+        for reaction_s in bridge.agent_audio.barge_in_reaction_s:
             self.barge_in_reaction.observe(reaction_s)
 
     def live_bridges(self) -> list[CallBridge]:
@@ -132,7 +134,11 @@ class CallMetrics:
         for bridge in live:
             in_progress.add(bridge)
         totals = self.finished.plus(in_progress)
-        yield gauge("ars_active_calls", "Calls bridged right now.", sum(not b.closed for b in live))
+        yield gauge(
+            "ars_active_calls",
+            "Calls bridged right now.",
+            sum(not b.closed for b in live),
+        )
         try:
             tasks = len(asyncio.all_tasks())
         except RuntimeError:  # collected outside the event loop: no figure rather than a wrong one
@@ -161,6 +167,7 @@ class CallMetrics:
             publisher.failures,
         )
         yield from upkeep_metrics(memory_upkeep.upkeep)
+        yield from tool_metrics(tool_stats)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
@@ -183,6 +190,26 @@ def upkeep_metrics(upkeep: memory_upkeep.MemoryUpkeep | None):
         "The longest full collection so far.",
         stats.max_collect_s,
     )
+
+
+def tool_metrics(stats: ToolStats):
+    """Business tool calls per tool and outcome, and their latency histogram."""
+    outcomes = CounterMetricFamily(
+        "ars_tool_calls", "Business tool calls by outcome.", labels=["tool", "outcome"]
+    )
+    for (tool, outcome), count in sorted(stats.outcomes.items()):
+        outcomes.add_metric([tool, outcome], count)
+    yield outcomes
+    latency = HistogramMetricFamily(
+        "ars_tool_latency_seconds", "Business tool request latency.", labels=["tool"]
+    )
+    for tool, counts in sorted(stats.latency_buckets.items()):
+        bounds = [str(ms / 1000) for ms in LATENCY_BUCKETS_MS] + ["+Inf"]
+        cumulative = list(itertools.accumulate(counts))
+        latency.add_metric(
+            [tool], list(zip(bounds, cumulative, strict=True)), stats.latency_sum_ms[tool] / 1000
+        )
+    yield latency
 
 
 def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
