@@ -155,7 +155,7 @@ class ControlledProcess:
 
 
 async def start_fake(
-    speed: float = 5.0, chunk_ms: int = 50, first_audio_delay_ms: int = 300
+    speed: float = 5.0, chunk_ms: int = 50, first_audio_delay_ms: int = 300, script: str = ""
 ) -> ControlledProcess:
     """The instrumented fake Realtime server (bench/fake_ai.py) in its own process."""
     return await ControlledProcess.start(
@@ -166,6 +166,7 @@ async def start_fake(
         str(chunk_ms),
         "--first-audio-delay-ms",
         str(first_audio_delay_ms),
+        *(("--script", script) if script else ()),
     )
 
 
