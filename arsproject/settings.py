@@ -94,8 +94,9 @@ SEND_BUFFER_LIMIT_BYTES = env.int(
     "SEND_BUFFER_LIMIT_BYTES", 4 * 1024 * 1024, minimum=64 * 1024, maximum=1024**3
 )
 # The agent's greeting audio per prompt version, voice and model, played at once on later
-# calls (empty: always ask the model).
-GREETING_CACHE_DIR = env.str("GREETING_CACHE_DIR", str(BASE_DIR / "greetings"))
+# calls ("off": always ask the model).
+_greetings = env.str("GREETING_CACHE_DIR", str(BASE_DIR / "greetings"))
+GREETING_CACHE_DIR = "" if _greetings.lower() == "off" else _greetings
 
 INSTALLED_APPS = [
     "daphne",

@@ -132,7 +132,7 @@ class ToolBench(Bench):
         """Tools may call the local API; its token lives in the environment."""
         env["TOOL_ALLOWED_HOSTS"] = "127.0.0.1"
         env["BENCH_ORDERS_TOKEN"] = API_TOKEN
-        env["GREETING_CACHE_DIR"] = ""
+        env["GREETING_CACHE_DIR"] = "off"
         return env
 
     async def start_server(self, kind: str):
