@@ -74,6 +74,8 @@ SHUTDOWN_GRACE_SECONDS = env.int("SHUTDOWN_GRACE_SECONDS", 30, minimum=0, maximu
 # A full garbage collection and malloc trim this often keeps memory flat (arsproject/memory_upkeep).
 MEMORY_UPKEEP_SECONDS = env.int("MEMORY_UPKEEP_SECONDS", 30, minimum=0, maximum=3600)
 RECORDINGS_DIR = Path(env.str("RECORDINGS_DIR", str(BASE_DIR / "recordings")))
+# The access log must be kept at least a year (개인정보의 안전성 확보조치 기준); default two.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", 730, minimum=365, maximum=3650)
 
 INSTALLED_APPS = [
     "daphne",
@@ -160,7 +162,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"call_sid": {"()": "calls.operations.log_context.CallSidFilter"}},
+    "filters": {
+        "call_sid": {"()": "calls.operations.log_context.CallSidFilter"},
+        "personal_data": {"()": "calls.compliance.log_redaction.RedactingFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(call_sid)s] %(name)s: %(message)s"},
     },
@@ -169,7 +174,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",  # stdout by default; the supervisor collects it
             "formatter": "plain",
-            "filters": ["call_sid"],
+            "filters": ["call_sid", "personal_data"],
         },
         **(
             {
@@ -177,7 +182,7 @@ LOGGING = {
                     "class": "logging.handlers.WatchedFileHandler",
                     "filename": LOG_FILE,
                     "formatter": "plain",
-                    "filters": ["call_sid"],
+                    "filters": ["call_sid", "personal_data"],
                 }
             }
             if LOG_FILE

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from calls.compliance.redaction import ALL_CATEGORIES
+
 
 @dataclass(frozen=True)
 class VadConfig:
@@ -37,6 +39,11 @@ class CallConfig:
     transfer_digit: str = ""
     record_calls: bool = False
     recording_retention_days: int = 30
+    notice_text: str = ""
+    notice_voice: str = ""
+    redact_categories: tuple[str, ...] = tuple(sorted(ALL_CATEGORIES))
+    keep_unredacted_text: bool = False
+    call_data_retention_days: int = 90
 
     def to_dict(self) -> dict:
         """Serialise for the call row (JSON)."""
@@ -47,4 +54,6 @@ class CallConfig:
         """Rebuild from the call row."""
         values = dict(data)
         values["vad"] = VadConfig(**values.get("vad", {}))
+        if "redact_categories" in values:
+            values["redact_categories"] = tuple(values["redact_categories"])
         return cls(**values)

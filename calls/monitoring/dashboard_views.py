@@ -6,6 +6,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from calls.compliance.access_log import record_request
+from calls.compliance.models import AccessAction
+from calls.compliance.unredacted import can_view_unredacted
 from calls.models import EndReason
 from calls.monitoring.access import staff_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, mask_number
@@ -104,5 +107,7 @@ def call_page(request, call_sid: str):
         call=call,
         detail=detail_data(call, can_see_numbers(request.user)),
         can_control=can_control(request.user) and call.is_live,
+        can_view_unredacted=can_view_unredacted(request.user),
     )
+    record_request(request, AccessAction.VIEW_CALL, call.call_sid)
     return render(request, "dashboard/call.html", context)

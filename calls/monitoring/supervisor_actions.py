@@ -10,6 +10,9 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
+from calls.compliance.access_log import record_access
+from calls.compliance.models import AccessAction
+from calls.compliance.redaction import redact
 from calls.models import Call, CallEvent
 from calls.monitoring.live_events import control_group, control_message
 
@@ -43,8 +46,8 @@ def clean_action(action: str, text: str) -> str:
     return text if action == "coach" else ""
 
 
-def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
-    """Check the right and that the call is live, then log the action as a CallEvent."""
+def record_action(user, call_sid: str, action: str, text: str, address=None) -> CallEvent:
+    """Check the right and that the call is live, then log it as a CallEvent and an access."""
     if not can_control(user):
         raise ActionRefused("forbidden")
     call = Call.objects.filter(call_sid=call_sid).only("id", "status").first()
@@ -54,14 +57,17 @@ def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
         raise ActionRefused("call_ended")
     data = {"action": action, "actor_name": user.get_username()}
     if text:
-        data["text"] = text
+        data["text"] = redact(text)
+    record_access(
+        user, AccessAction.SUPERVISOR_ACTION, call_sid=call_sid, address=address, detail=action
+    )
     return CallEvent.objects.create(call=call, kind=f"supervisor_{action}", data=data, actor=user)
 
 
-async def send_action(user, call_sid: str, action: str, text: str = "") -> CallEvent:
+async def send_action(user, call_sid: str, action: str, text: str = "", address=None) -> CallEvent:
     """Validate, record and send one action to whichever process holds the call."""
     text = clean_action(action, text)
-    event = await database_sync_to_async(record_action)(user, call_sid, action, text)
+    event = await database_sync_to_async(record_action)(user, call_sid, action, text, address)
     message = control_message(action, actor_id=user.pk, actor_name=user.get_username(), text=text)
     await get_channel_layer().group_send(control_group(call_sid), message)
     return event

@@ -2,12 +2,18 @@
 
 from django.urls import path
 
+from calls.compliance import unredacted
 from calls.monitoring import api, dashboard_views
 
 urlpatterns = [
     path("dashboard/", dashboard_views.wallboard, name="dashboard-wallboard"),
     path("dashboard/calls/", dashboard_views.history, name="dashboard-history"),
     path("dashboard/calls/<str:call_sid>/", dashboard_views.call_page, name="dashboard-call"),
+    path(
+        "dashboard/calls/<str:call_sid>/unredacted/",
+        unredacted.unredacted_transcript,
+        name="dashboard-call-unredacted",
+    ),
     path("api/calls/", api.calls_list, name="api-calls"),
     path("api/calls/<str:call_sid>/", api.call_detail, name="api-call"),
 ]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from calls.compliance.notice import NOTICE_EVENT
 from calls.live.observer import CallCounters
 from calls.models import Call, CallEvent, CallStatus, EndReason, Utterance
 from prompts.services import active_config
@@ -50,8 +51,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@transaction.atomic
 def answer_call(params: dict) -> tuple[Call, str]:
-    """Create the call row for a webhook, freeze its configuration, mint a one-time token."""
+    """Create the call row for a webhook, freeze its configuration, mint a one-time token.
+
+    When the profile has a notice, the call's events record that it was given and its text.
+    """
     config = active_config(params.get("To", ""))
     token = secrets.token_urlsafe(32)
     call, _ = Call.objects.update_or_create(
@@ -68,6 +73,13 @@ def answer_call(params: dict) -> tuple[Call, str]:
             "stream_token_used": False,
         },
     )
+    if config.notice_text:
+        CallEvent.objects.create(
+            call=call,
+            kind=NOTICE_EVENT,
+            offset_ms=0,
+            data={"text": config.notice_text, "voice": config.notice_voice},
+        )
     return call, token
 
 

@@ -1,0 +1,1 @@
+"""Korean compliance: AI notice, personal-data redaction, retention, deletion, access log."""
