@@ -1,1 +1,1 @@
-"""Korean compliance: AI notice, personal-data redaction, retention, deletion, access log."""
+"""Korean privacy compliance: personal-data redaction (pure) and what builds on it."""

@@ -1,0 +1,117 @@
+"""Validity rules for Korean phone, resident registration, card and account numbers."""
+
+import datetime
+import re
+
+_AREA_CODES = frozenset(
+    {"031", "032", "033", "041", "042", "043", "044", "051", "052", "053", "054", "055"}
+    | {"061", "062", "063", "064"}
+)
+
+
+def national_phone(digits: str) -> str:
+    """The number in national form: a leading 82 country code becomes 0."""
+    if digits.startswith("82") and len(digits) in (10, 11, 12) and digits[2] != "0":
+        return "0" + digits[2:]
+    return digits
+
+
+def is_phone(digits: str) -> bool:
+    """Whether the digits are a Korean mobile, landline, internet or nationwide number."""
+    d = national_phone(digits)
+    n = len(d)
+    if d.startswith("010"):
+        return n == 11
+    if d[:3] in {"011", "016", "017", "018", "019"}:
+        return n in (10, 11)
+    if d.startswith("02"):
+        return n in (9, 10) and d[2] not in "01"
+    if d[:3] in _AREA_CODES:
+        return n in (10, 11) and d[3] not in "01"
+    if d[:3] == "070" or d[:4] in {"0502", "0503", "0504", "0505", "0506", "0507", "0508"}:
+        return n in (11, 12)
+    if d[:2] in {"15", "16", "18"}:
+        return n == 8
+    return False
+
+
+def rrn_date_ok(digits: str) -> bool:
+    """Whether 13 digits start with a real YYMMDD birth date and a gender digit 1-8."""
+    if len(digits) != 13 or digits[6] not in "12345678":
+        return False
+    century = 1900 if digits[6] in "1256" else 2000
+    try:
+        datetime.date(century + int(digits[:2]), int(digits[2:4]), int(digits[4:6]))
+    except ValueError:
+        return False
+    return True
+
+
+def rrn_checksum_ok(digits: str) -> bool:
+    """Whether the 13th digit is the pre-2020 check digit (citizens and foreigners)."""
+    weights = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+    total = sum(int(d) * w for d, w in zip(digits[:12], weights, strict=True))
+    base = 13 if digits[6] in "5678" else 11
+    return (base - total % 11) % 10 == int(digits[12])
+
+
+def is_birth_date(digits: str) -> bool:
+    """Whether six digits read as a YYMMDD date (the front half of a 주민등록번호)."""
+    if len(digits) != 6:
+        return False
+    month, day = int(digits[2:4]), int(digits[4:6])
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def luhn_ok(digits: str) -> bool:
+    """Whether the digits pass the Luhn check used by payment cards."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def is_card(digits: str) -> bool:
+    """Whether the digits look like a payment card number (13-19 digits, Luhn, real prefix)."""
+    return 13 <= len(digits) <= 19 and digits[0] in "3456789" and luhn_ok(digits)
+
+
+def is_account_length(digits: str) -> bool:
+    """Whether the digits have the length of a Korean bank account number."""
+    return 10 <= len(digits) <= 14
+
+
+# Words that say what the number that follows is; the nearest one before a number wins.
+_CONTEXT_WORDS = {
+    "account": r"계좌|통장|은행|뱅크|입금|송금|이체|예금주|농협|신한|우체국|새마을|신협|수협|저축",
+    "bank": r"국민|우리|하나|기업|씨티|SC|제일|산업|카카오|토스|케이",
+    "card": r"카드|신용|체크",
+    "rrn": r"주민|등록번호|외국인|생년월일|뒷자리|뒷번호|앞자리",
+    "phone": r"전화|번호|연락처|핸드폰|휴대폰|폰|휴대전화|콜백",
+    "order": r"주문|송장|운송장|예약번호|접수번호|배송|영수증|승인번호|회원번호|쿠폰",
+}
+_CONTEXT_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _CONTEXT_WORDS.items()))
+_WINDOW = 30
+
+
+def context_before(text: str, start: int) -> str:
+    """The kind of number the words just before `start` announce ("" when none)."""
+    window = text[max(0, start - _WINDOW) : start]
+    kind = ""
+    for match in _CONTEXT_RE.finditer(window):
+        found = match.lastgroup or ""
+        # "주민등록번호", "카드 번호": the generic word 번호 does not override a specific one.
+        if found == "phone" and match.group() == "번호" and kind not in ("", "phone"):
+            continue
+        kind = found
+    return kind
+
+
+def context_after(text: str, end: int) -> str:
+    """The kind of number the words just after `end` name ("1002-123-456789 우리은행이요")."""
+    window = text[end : end + 12]
+    match = _CONTEXT_RE.search(window)
+    return match.lastgroup or "" if match else ""

@@ -1,0 +1,148 @@
+"""Find and mask personal data in Korean transcripts, including numbers read out loud.
+
+Pure: no Django, no I/O. Numbers are found as runs of digits (written, Sino-Korean digit
+words, or both) and each run is split into the best-scoring set of valid numbers.
+"""
+
+from typing import Any, NamedTuple
+
+from calls.compliance import number_rules as rules
+from calls.compliance.emails import find_emails
+from calls.compliance.korean_numbers import DigitRun, find_digit_runs
+
+CATEGORIES: dict[str, str] = {
+    "phone": "[전화번호]",
+    "rrn": "[주민번호]",
+    "card": "[카드번호]",
+    "account": "[계좌번호]",
+    "email": "[이메일]",
+    "caller_number": "[발신번호]",
+}
+ALL_CATEGORIES: frozenset[str] = frozenset(CATEGORIES)
+
+# How sure a category is by itself; a number the context announced gets a bonus on top.
+_CONFIDENCE = {"caller_number": 4.0, "rrn": 2.0, "phone": 2.0, "card": 2.0, "account": 1.0}
+_CONTEXT_BONUS = 2.0
+# Splitting one run into several numbers must be worth it ("900101-1234567" is one 주민번호).
+_MATCH_COST = 4.0
+# A lone half of a 주민번호 ("뒷자리는 ...") counts only when nothing better explains the digits.
+_PART_CONFIDENCE = -1.0
+_MIN_LEN, _MAX_LEN = 6, 19
+
+
+class Match(NamedTuple):
+    """One piece of personal data: character span and category key."""
+
+    start: int
+    end: int
+    category: str
+
+
+def caller_national(caller_number: str) -> str:
+    """The caller's number in national digits (+821012345678 -> 01012345678)."""
+    digits = "".join(ch for ch in caller_number if ch.isdigit())
+    return rules.national_phone(digits) if digits else ""
+
+
+def _category(digits: str, kind: str, caller: str) -> str | None:
+    """The category of one candidate number given the kind its context announces."""
+    n = len(digits)
+    if caller and n >= 7 and (rules.national_phone(digits) == caller or digits == caller[-8:]):
+        return "caller_number"
+    if n == 13 and rules.rrn_date_ok(digits):
+        if kind != "order" or rules.rrn_checksum_ok(digits):
+            if not (kind == "card" and rules.is_card(digits) and not rules.rrn_checksum_ok(digits)):
+                return "rrn"
+    if kind == "rrn" and (
+        (n == 6 and rules.is_birth_date(digits)) or (n == 7 and digits[0] in "12345678")
+    ):
+        return "rrn"
+    if n >= 8 and rules.is_phone(digits) and kind not in ("account",):
+        return "phone"
+    if kind == "order":
+        return None
+    if rules.is_card(digits) or (kind == "card" and 14 <= n <= 19):
+        return "card"
+    if kind in ("account", "bank") and rules.is_account_length(digits):
+        return "account"
+    if rules.is_phone(digits):
+        return "phone"
+    return None
+
+
+def _score(category: str, kind: str, length: int, aligned: int) -> float:
+    bonus = _CONTEXT_BONUS if kind == category or (kind == "bank" and category == "account") else 0
+    confidence = _CONFIDENCE[category] if length >= 8 else _PART_CONFIDENCE
+    return length + confidence + bonus + 0.5 * aligned - _MATCH_COST
+
+
+def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
+    """The best non-overlapping set of numbers in one run (dynamic programming over digits)."""
+    aligned, loose = run.boundaries()
+    n = len(run.digits)
+    digits = run.text
+    after = rules.context_after(text, run.spans[-1][1])
+    best: list[tuple[float, list[Match]]] = [(0.0, [])] * (n + 1)
+    for j in range(1, n + 1):
+        best[j] = best[j - 1]
+        if j not in loose:
+            continue
+        for i in range(max(0, j - _MAX_LEN), j - _MIN_LEN + 1):
+            if i not in loose:
+                continue
+            start = run.spans[i][0]
+            kind = rules.context_before(text, start) or (after if j == n else "")
+            category = _category(digits[i:j], kind, caller)
+            if category is None:
+                continue
+            score = best[i][0] + _score(category, kind, j - i, (i in aligned) + (j in aligned))
+            if score > best[j][0]:
+                if start > 0 and text[start - 1] == "+":
+                    start -= 1
+                best[j] = (score, [*best[i][1], Match(start, run.spans[j - 1][1], category)])
+    return best[n][1]
+
+
+def find_pii(
+    text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = ""
+) -> list[Match]:
+    """Every piece of personal data in the text, in order, limited to the given categories."""
+    caller = caller_national(caller_number)
+    found = [Match(s, e, "email") for s, e in find_emails(text)] if "email" in categories else []
+    taken = [(m.start, m.end) for m in found]
+    for run in find_digit_runs(text):
+        for match in _split_run(text, run, caller):
+            category = match.category
+            if category == "caller_number" and category not in categories:
+                category = "phone"
+            if category not in categories:
+                continue
+            if any(s < match.end and match.start < e for s, e in taken):
+                continue
+            found.append(match._replace(category=category))
+    return sorted(found)
+
+
+def redact(text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = "") -> str:
+    """The text with each piece of personal data replaced by its category's label."""
+    if not text:
+        return text
+    pieces, last = [], 0
+    for match in find_pii(text, categories, caller_number):
+        pieces += [text[last : match.start], CATEGORIES[match.category]]
+        last = match.end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def redact_value(
+    value: Any, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = ""
+) -> Any:
+    """A copy of a JSON-like value with every string in it redacted (keys are kept)."""
+    if isinstance(value, str):
+        return redact(value, categories, caller_number)
+    if isinstance(value, dict):
+        return {k: redact_value(v, categories, caller_number) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(v, categories, caller_number) for v in value)
+    return value
