@@ -116,7 +116,7 @@ class CallLog:
                 seq=self.next_seq(),
                 speaker=speaker,
                 item_id=item_id,
-                text=self.redaction.text(text_so_far),
+                text=self.redaction.partial(text_so_far),
             )
         )
 
