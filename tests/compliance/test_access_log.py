@@ -38,7 +38,7 @@ def test_playing_a_recording_is_logged(client, staff_user, stored_call, settings
     client.force_login(staff_user)
     response = client.get(f"/dashboard/calls/{call.call_sid}/recording.wav")
     assert response.status_code == 200
-    response.close()
+    assert b"".join(response.streaming_content).startswith(b"RIFF")
     assert entries() == [("supervisor", "play_recording", call.call_sid, "127.0.0.1")]
 
 
