@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arsproject.settings")
 os.environ.setdefault("ARS_SKIP_DOTENV", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
