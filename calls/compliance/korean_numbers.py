@@ -81,7 +81,7 @@ def _ascii_digit(ch: str) -> str:
 
 
 def _spoken_groups(word: str, offset: int) -> tuple[list[list[tuple]], bool] | None:
-    """Digit groups of a Hangul word of digit syllables (and fillers), and whether a suffix ends it."""
+    """Digit groups of a word of digit syllables and fillers, and whether a suffix ends it."""
     match = _WORD_RE.match(word)
     if not match:
         return None
