@@ -38,7 +38,7 @@ _SUFFIX_RE = re.compile(rf"^(?:{_SUFFIX})")
 _DIGIT_CHUNK_RE = re.compile(rf"[{_D}]+")
 _TOKEN_RE = re.compile(r"[0-9０-９]+|[가-힣]+|\S")
 # Characters that may sit between digit groups without ending the number.
-_JOINERS = frozenset("-‐‑–—−.,·/()~_:+")
+_JOINERS = frozenset("-‐‑–—−.,·/()~_:+…")
 
 
 @dataclass
@@ -106,7 +106,7 @@ def find_digit_runs(text: str) -> list[DigitRun]:
     def close() -> None:
         nonlocal current
         if current.digits:
-            if word_final_i == len(current.digits) - 1 and current.digits[-1] == "2":
+            if word_final_i == len(current.digits) - 1 and _copula_like(text, current, -1):
                 current.particles.add(word_final_i)
             runs.append(current)
         current = DigitRun()
@@ -119,7 +119,7 @@ def find_digit_runs(text: str) -> list[DigitRun]:
             )
             ascii_end, word_final_i = token.end(), -1
         elif word in FILLER_WORDS or word in _JOINERS:
-            if word in FILLER_WORDS or word in ".,":
+            if word in FILLER_WORDS or word in ".,…":
                 current.group_starts.add(len(current.digits))
         elif start == ascii_end and _SUFFIX_RE.match(word):
             close()  # "850315이고": a particle written on the digits, not the digit 이
@@ -128,9 +128,21 @@ def find_digit_runs(text: str) -> list[DigitRun]:
             for group in groups:
                 current.add_group(group)
             word_final_i = len(current.digits) - 1
-            if has_suffix and word[groups[-1][-1][0] - start] == "이":
+            if has_suffix and _copula_like(text, current, -1):
                 current.particles.add(word_final_i)
         else:
             close()
     close()
     return runs
+
+
+def _copula_like(text: str, run: DigitRun, k: int) -> bool:
+    """Whether digit k is a spoken 이 after a syllable with a final consonant ("팔이에요").
+
+    Korean drops the copula 이 after a vowel ("사요") and keeps it after a consonant ("팔이요"),
+    so only then is a final 이 more likely grammar than the digit 2.
+    """
+    if len(run.digits) < 2 or not run.spoken[k] or text[run.spans[k][0]] != "이":
+        return False
+    before = text[run.spans[k - 1][0]]
+    return "가" <= before <= "힣" and (ord(before) - 0xAC00) % 28 != 0

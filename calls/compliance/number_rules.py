@@ -20,10 +20,8 @@ def is_phone(digits: str) -> bool:
     """Whether the digits are a Korean mobile, landline, internet or nationwide number."""
     d = national_phone(digits)
     n = len(d)
-    if d.startswith("010"):
-        return n == 11
-    if d[:3] in {"011", "016", "017", "018", "019"}:
-        return n in (10, 11)
+    if d[:3] in {"010", "011", "016", "017", "018", "019"}:
+        return n in (10, 11)  # early 010 numbers and 01X numbers have a 3-digit middle
     if d.startswith("02"):
         return n in (9, 10) and d[2] != "0"
     if d[:3] in _AREA_CODES:
@@ -33,6 +31,11 @@ def is_phone(digits: str) -> bool:
     if d[:2] in {"15", "16", "18"}:
         return n == 8
     return False
+
+
+def phone_confidence(digits: str) -> float:
+    """How sure a valid phone number is: 010 with a 3-digit middle no longer exists."""
+    return 0.0 if national_phone(digits).startswith("010") and len(digits) == 10 else 2.0
 
 
 def rrn_date_ok(digits: str) -> bool:

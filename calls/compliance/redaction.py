@@ -60,7 +60,7 @@ def _classify(digits: str, kind: str, caller: str, whole: bool) -> tuple[str, fl
     if kind == "rrn" and whole and rules.is_rrn_half(digits):
         return "rrn", _PART_CONFIDENCE
     if rules.is_phone(digits):
-        return "phone", 2.0
+        return "phone", rules.phone_confidence(digits)
     if kind == "order":
         return None
     if rules.is_card(digits):
