@@ -34,9 +34,15 @@ _SUFFIX = (
     "|요|하고|번이요|번|이구|고|까지|부터|을|를|은|는|가|도|만|에|의|다시"
 )
 _WORD_RE = re.compile(rf"^((?:[{_D}]+(?:{_INNER_FILLER})?)*[{_D}]+)({_SUFFIX})?$")
-_SUFFIX_RE = re.compile(rf"^(?:{_SUFFIX})")
 _DIGIT_CHUNK_RE = re.compile(rf"[{_D}]+")
-_TOKEN_RE = re.compile(r"[0-9０-９]+|[가-힣]+|\S")
+# Amounts ("10,000원"), dates ("2024.12.25", "2024-12-25") and clock times ("15:30") are
+# quantities, never part of an identifier; they end any number before them.
+_QUANTITY = (
+    r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])"
+    r"|(?:19|20)[0-9]{2}(?P<sep>[./-])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12][0-9]|3[01])(?![0-9])"
+    r"|(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?![0-9])"
+)
+_TOKEN_RE = re.compile(rf"(?P<quantity>{_QUANTITY})|[0-9０-９]+|[가-힣]+|\S")
 # Characters that may sit between digit groups without ending the number.
 _JOINERS = frozenset("-‐‑–—−.,·/()~_:+…")
 
@@ -49,8 +55,9 @@ class DigitRun:
     digits: list[str] = field(default_factory=list)
     spoken: list[bool] = field(default_factory=list)
     group_starts: set[int] = field(default_factory=set)
-    # Indices of a final "이" that may be the copula or subject particle ("오육칠팔이에요").
-    particles: set[int] = field(default_factory=set)
+    # Final "이" that may be the copula or subject particle ("오육칠팔이에요"): index -> how
+    # likely it is grammar rather than the digit 2 (0..1).
+    particles: dict[int, float] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -65,10 +72,19 @@ class DigitRun:
             self.digits.append(digit)
             self.spoken.append(spoken)
 
+    def written_group_lengths(self, i: int, j: int) -> list[int]:
+        """Lengths of the written-digit groups that lie wholly inside digits i..j."""
+        starts = sorted(self.group_starts | {len(self.digits)})
+        return [
+            b - a
+            for a, b in zip(starts, starts[1:], strict=False)
+            if i <= a and b <= j and not self.spoken[a]
+        ]
+
     def boundaries(self) -> tuple[set[int], set[int]]:
         """Positions where a number may start or end: (group-aligned, any allowed)."""
         n = len(self.digits)
-        aligned = self.group_starts | {n} | self.particles
+        aligned = self.group_starts | {n} | set(self.particles)
         loose = set(aligned)
         for k in range(1, n):
             if self.spoken[k - 1] or self.spoken[k]:
@@ -106,14 +122,16 @@ def find_digit_runs(text: str) -> list[DigitRun]:
     def close() -> None:
         nonlocal current
         if current.digits:
-            if word_final_i == len(current.digits) - 1 and _copula_like(text, current, -1):
-                current.particles.add(word_final_i)
+            if word_final_i == len(current.digits) - 1:
+                _mark_particle(text, current)
             runs.append(current)
         current = DigitRun()
 
     for token in _TOKEN_RE.finditer(text):
         word, start = token.group(), token.start()
-        if word[0].isdigit():
+        if token.group("quantity"):
+            close()
+        elif word[0].isdigit():
             current.add_group(
                 [(start + i, start + i + 1, _ascii_digit(ch), False) for i, ch in enumerate(word)]
             )
@@ -121,28 +139,38 @@ def find_digit_runs(text: str) -> list[DigitRun]:
         elif word in FILLER_WORDS or word in _JOINERS:
             if word in FILLER_WORDS or word in ".,…":
                 current.group_starts.add(len(current.digits))
-        elif start == ascii_end and _SUFFIX_RE.match(word):
-            close()  # "850315이고": a particle written on the digits, not the digit 이
+        elif start == ascii_end and _is_glued_unit(word):
+            close()
         elif "가" <= word[0] <= "힣" and (parsed := _spoken_groups(word, start)):
             groups, has_suffix = parsed
             for group in groups:
                 current.add_group(group)
             word_final_i = len(current.digits) - 1
-            if has_suffix and _copula_like(text, current, -1):
-                current.particles.add(word_final_i)
+            if has_suffix:
+                _mark_particle(text, current)
         else:
             close()
     close()
     return runs
 
 
-def _copula_like(text: str, run: DigitRun, k: int) -> bool:
-    """Whether digit k is a spoken 이 after a syllable with a final consonant ("팔이에요").
+def _mark_particle(text: str, run: DigitRun) -> None:
+    """Note how likely the run's last digit, a spoken 이, is grammar ("팔이에요").
 
-    Korean drops the copula 이 after a vowel ("사요") and keeps it after a consonant ("팔이요"),
-    so only then is a final 이 more likely grammar than the digit 2.
+    Korean keeps the copula 이 after a final consonant ("팔이요") and mostly drops it after a
+    vowel ("사요"), so a final 이 after 공, 일, 삼, 육, 칠, 팔 is more likely grammar.
     """
-    if len(run.digits) < 2 or not run.spoken[k] or text[run.spans[k][0]] != "이":
-        return False
+    k = len(run.digits) - 1
+    if k < 1 or not run.spoken[k] or text[run.spans[k][0]] != "이" or not run.spoken[k - 1]:
+        return
     before = text[run.spans[k - 1][0]]
-    return "가" <= before <= "힣" and (ord(before) - 0xAC00) % 28 != 0
+    run.particles[k] = 1.0 if (ord(before) - 0xAC00) % 28 else 0.5
+
+
+def _is_glued_unit(word: str) -> bool:
+    """Whether a word written right on digits is a unit or particle ("15일", "850315이고").
+
+    Three or more digit syllables ("0000공공공공") still read as more digits.
+    """
+    chunk = _DIGIT_CHUNK_RE.match(word)
+    return chunk is None or chunk.end() < 3

@@ -35,7 +35,10 @@ def is_phone(digits: str) -> bool:
 
 def phone_confidence(digits: str) -> float:
     """How sure a valid phone number is: 010 with a 3-digit middle no longer exists."""
-    return 0.0 if national_phone(digits).startswith("010") and len(digits) == 10 else 2.0
+    d = national_phone(digits)
+    if d.startswith("010") and len(d) == 10:
+        return 0.0
+    return 1.0 if d.startswith("050") else 2.0  # 050x safe numbers are rarely said
 
 
 def rrn_date_ok(digits: str) -> bool:

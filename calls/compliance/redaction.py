@@ -45,27 +45,32 @@ def caller_national(caller_number: str) -> str:
     return rules.national_phone(digits) if digits else ""
 
 
-def _classify(digits: str, kind: str, caller: str, whole: bool) -> tuple[str, float] | None:
-    """The category of one candidate number and how sure it is, given its context's kind."""
-    n = len(digits)
+def _classify(
+    digits: str, kind: str, caller: str, run: DigitRun, i: int
+) -> tuple[str, float] | None:
+    """The category of digits i.. of a run and how sure it is, given its context's kind."""
+    n, j = len(digits), i + len(digits)
+    whole = i == 0 and (j == len(run.digits) or (j == len(run.digits) - 1 and j in run.particles))
     if caller and n >= 7 and (rules.national_phone(digits) == caller or digits == caller[-8:]):
         return "caller_number", 4.0
     if kind == "account" and rules.is_account_length(digits):
         return "account", 2.0
+    if kind == "order":  # order numbers are not personal data ("주문번호 2024-1234")
+        return ("phone", 2.0) if rules.is_phone(digits) else None
     if n == 13 and rules.rrn_date_ok(digits):
         if rules.rrn_checksum_ok(digits):
             return "rrn", 3.0
-        if kind not in ("order", "card"):  # post-2020 numbers carry no check digit
+        if kind != "card":  # post-2020 numbers carry no check digit
             return "rrn", 2.0
     if kind == "rrn" and whole and rules.is_rrn_half(digits):
         return "rrn", _PART_CONFIDENCE
     if rules.is_phone(digits):
         return "phone", rules.phone_confidence(digits)
-    if kind == "order":
-        return None
-    if rules.is_card(digits):
+    # Cards are written in groups of four or more, unlike dates ("2024.12.25").
+    card_shaped = not any(1 < g < 4 for g in run.written_group_lengths(i, j))
+    if card_shaped and rules.is_card(digits):
         return "card", 2.0
-    if kind == "card" and 14 <= n <= 19:
+    if card_shaped and kind == "card" and 14 <= n <= 19:
         return "card", 0.0  # misheard or mistyped, but announced as a card number
     if kind == "bank" and rules.is_account_length(digits):
         return "account", 1.0
@@ -93,15 +98,14 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
                 continue
             start = run.spans[i][0]
             kind = rules.context_before(text, start) or (after if j == n else "")
-            whole = i == 0 and (j == n or (j == n - 1 and j in run.particles))
-            found = _classify(digits[i:j], kind, caller, whole)
+            found = _classify(digits[i:j], kind, caller, run, i)
             if found is None:
                 continue
             category, confidence = found
             score = best[i][0] + _score(
                 category, confidence, kind, j - i, (i in aligned) + (j in aligned)
             )
-            score -= _PARTICLE_COST if j - 1 in run.particles else 0
+            score -= _PARTICLE_COST * run.particles.get(j - 1, 0.0)
             if score > best[j][0]:
                 if start > 0 and text[start - 1] == "+":
                     start -= 1
