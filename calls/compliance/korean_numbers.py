@@ -22,18 +22,29 @@ DIGIT_WORDS = {
 _D = "".join(DIGIT_WORDS)
 
 # Words spoken between digit groups ("공일공 다시 일이삼사", "공일공에 일이삼사").
-FILLER_WORDS = frozenset({"다시", "대시", "에", "의", "하이픈", "빼기", "국", "국에", "국의"})
+FILLER_WORDS = frozenset(
+    {"다시", "대시", "에", "의", "하이픈", "빼기", "국", "국에", "국의"}
+    # Hesitations callers make while reading a number.
+    | {"음", "어", "아", "으", "그", "저", "엄", "흠"}
+)
 _INNER_FILLER = "다시|대시|에|의|국에|국의|국"
 # Endings a digit word may carry before the sentence goes on ("오육칠팔이에요").
 _SUFFIX = (
     "이에요|이예요|예요|에요|입니다|이고요|이고|이구요|이요|이죠|이랑|인데요|인데|이야|이며|으로|로"
     "|요|하고|번이요|번|이구|고|까지|부터|을|를|은|는|가|도|만|에|의|다시"
 )
-_WORD_RE = re.compile(rf"^((?:[{_D}]+(?:{_INNER_FILLER})?)*[{_D}]+)(?:{_SUFFIX})?$")
+_WORD_RE = re.compile(rf"^((?:[{_D}]+(?:{_INNER_FILLER})?)*[{_D}]+)({_SUFFIX})?$")
 _DIGIT_CHUNK_RE = re.compile(rf"[{_D}]+")
-_TOKEN_RE = re.compile(r"[0-9０-９]+|[가-힣]+|\S")
+# Amounts ("10,000원"), dates ("2024.12.25", "2024-12-25") and clock times ("15:30") are
+# quantities, never part of an identifier; they end any number before them.
+_QUANTITY = (
+    r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])"
+    r"|(?:19|20)[0-9]{2}(?P<sep>[./-])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12][0-9]|3[01])(?![0-9])"
+    r"|(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?![0-9])"
+)
+_TOKEN_RE = re.compile(rf"(?P<quantity>{_QUANTITY})|[0-9０-９]+|[가-힣]+|\S")
 # Characters that may sit between digit groups without ending the number.
-_JOINERS = frozenset("-‐‑–—−.,·/()~_:+")
+_JOINERS = frozenset("-‐‑–—−.,·/()~_:+…")
 
 
 @dataclass
@@ -44,6 +55,9 @@ class DigitRun:
     digits: list[str] = field(default_factory=list)
     spoken: list[bool] = field(default_factory=list)
     group_starts: set[int] = field(default_factory=set)
+    # Final "이" that may be the copula or subject particle ("오육칠팔이에요"): index -> how
+    # likely it is grammar rather than the digit 2 (0..1).
+    particles: dict[int, float] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -58,10 +72,19 @@ class DigitRun:
             self.digits.append(digit)
             self.spoken.append(spoken)
 
+    def written_group_lengths(self, i: int, j: int) -> list[int]:
+        """Lengths of the written-digit groups that lie wholly inside digits i..j."""
+        starts = sorted(self.group_starts | {len(self.digits)})
+        return [
+            b - a
+            for a, b in zip(starts, starts[1:], strict=False)
+            if i <= a and b <= j and not self.spoken[a]
+        ]
+
     def boundaries(self) -> tuple[set[int], set[int]]:
         """Positions where a number may start or end: (group-aligned, any allowed)."""
         n = len(self.digits)
-        aligned = self.group_starts | {n}
+        aligned = self.group_starts | {n} | set(self.particles)
         loose = set(aligned)
         for k in range(1, n):
             if self.spoken[k - 1] or self.spoken[k]:
@@ -73,12 +96,12 @@ def _ascii_digit(ch: str) -> str:
     return chr(ord(ch) - 0xFF10 + 0x30) if "０" <= ch <= "９" else ch
 
 
-def _spoken_groups(word: str, offset: int) -> list[list[tuple[int, int, str, bool]]] | None:
-    """Digit groups of a Hangul word made of digit syllables (and fillers), or None."""
+def _spoken_groups(word: str, offset: int) -> tuple[list[list[tuple]], bool] | None:
+    """Digit groups of a word of digit syllables and fillers, and whether a suffix ends it."""
     match = _WORD_RE.match(word)
     if not match:
         return None
-    groups = []
+    groups: list[list[tuple]] = []
     for chunk in _DIGIT_CHUNK_RE.finditer(match.group(1)):
         groups.append(
             [
@@ -86,34 +109,68 @@ def _spoken_groups(word: str, offset: int) -> list[list[tuple[int, int, str, boo
                 for i in range(chunk.start(), chunk.end())
             ]
         )
-    return groups
+    return groups, match.group(2) is not None
 
 
 def find_digit_runs(text: str) -> list[DigitRun]:
     """Split the text into runs of digits joined only by spaces, punctuation and fillers."""
     runs: list[DigitRun] = []
     current = DigitRun()
+    word_final_i = -1  # index of the last digit of the last spoken word, if it ended the word
+    ascii_end = -1  # where the last run of written digits ended
 
     def close() -> None:
         nonlocal current
         if current.digits:
+            if word_final_i == len(current.digits) - 1:
+                _mark_particle(text, current)
             runs.append(current)
         current = DigitRun()
 
     for token in _TOKEN_RE.finditer(text):
         word, start = token.group(), token.start()
-        if word[0].isdigit():
+        if token.group("quantity"):
+            close()
+        elif word[0].isdigit():
             current.add_group(
                 [(start + i, start + i + 1, _ascii_digit(ch), False) for i, ch in enumerate(word)]
             )
+            ascii_end, word_final_i = token.end(), -1
         elif word in FILLER_WORDS or word in _JOINERS:
-            if word in FILLER_WORDS or word in ".,":
+            if word in FILLER_WORDS or word in ".,…":
                 current.group_starts.add(len(current.digits))
-            continue
-        elif "가" <= word[0] <= "힣" and (groups := _spoken_groups(word, start)):
+        elif start == ascii_end and _is_glued_unit(word):
+            close()
+        elif "가" <= word[0] <= "힣" and (parsed := _spoken_groups(word, start)):
+            groups, has_suffix = parsed
             for group in groups:
                 current.add_group(group)
+            word_final_i = len(current.digits) - 1
+            if has_suffix:
+                _mark_particle(text, current)
         else:
             close()
     close()
     return runs
+
+
+def _mark_particle(text: str, run: DigitRun) -> None:
+    """Note how likely the run's last digit, a spoken 이, is grammar ("팔이에요").
+
+    Korean keeps the copula 이 after a final consonant ("팔이요") and mostly drops it after a
+    vowel ("사요"), so a final 이 after 공, 일, 삼, 육, 칠, 팔 is more likely grammar.
+    """
+    k = len(run.digits) - 1
+    if k < 1 or not run.spoken[k] or text[run.spans[k][0]] != "이" or not run.spoken[k - 1]:
+        return
+    before = text[run.spans[k - 1][0]]
+    run.particles[k] = 1.0 if (ord(before) - 0xAC00) % 28 else 0.5
+
+
+def _is_glued_unit(word: str) -> bool:
+    """Whether a word written right on digits is a unit or particle ("15일", "850315이고").
+
+    Three or more digit syllables ("0000공공공공") still read as more digits.
+    """
+    chunk = _DIGIT_CHUNK_RE.match(word)
+    return chunk is None or chunk.end() < 3

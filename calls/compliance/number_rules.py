@@ -20,19 +20,25 @@ def is_phone(digits: str) -> bool:
     """Whether the digits are a Korean mobile, landline, internet or nationwide number."""
     d = national_phone(digits)
     n = len(d)
-    if d.startswith("010"):
-        return n == 11
-    if d[:3] in {"011", "016", "017", "018", "019"}:
-        return n in (10, 11)
+    if d[:3] in {"010", "011", "016", "017", "018", "019"}:
+        return n in (10, 11)  # early 010 numbers and 01X numbers have a 3-digit middle
     if d.startswith("02"):
-        return n in (9, 10) and d[2] not in "01"
+        return n in (9, 10) and d[2] != "0"
     if d[:3] in _AREA_CODES:
-        return n in (10, 11) and d[3] not in "01"
+        return n in (10, 11) and d[3] != "0"
     if d[:3] == "070" or d[:4] in {"0502", "0503", "0504", "0505", "0506", "0507", "0508"}:
         return n in (11, 12)
     if d[:2] in {"15", "16", "18"}:
         return n == 8
     return False
+
+
+def phone_confidence(digits: str) -> float:
+    """How sure a valid phone number is: 010 with a 3-digit middle no longer exists."""
+    d = national_phone(digits)
+    if d.startswith("010") and len(d) == 10:
+        return 0.0
+    return 1.0 if d.startswith("050") else 2.0  # 050x safe numbers are rarely said
 
 
 def rrn_date_ok(digits: str) -> bool:
@@ -55,12 +61,11 @@ def rrn_checksum_ok(digits: str) -> bool:
     return (base - total % 11) % 10 == int(digits[12])
 
 
-def is_birth_date(digits: str) -> bool:
-    """Whether six digits read as a YYMMDD date (the front half of a 주민등록번호)."""
-    if len(digits) != 6:
-        return False
-    month, day = int(digits[2:4]), int(digits[4:6])
-    return 1 <= month <= 12 and 1 <= day <= 31
+def is_rrn_half(digits: str) -> bool:
+    """Whether the digits are a 주민등록번호 front half (YYMMDD) or back half (gender + 6)."""
+    if len(digits) == 7:
+        return digits[0] in "12345678"
+    return len(digits) == 6 and 1 <= int(digits[2:4]) <= 12 and 1 <= int(digits[4:6]) <= 31
 
 
 def luhn_ok(digits: str) -> bool:
@@ -89,7 +94,7 @@ _CONTEXT_WORDS = {
     "account": r"계좌|통장|은행|뱅크|입금|송금|이체|예금주|농협|신한|우체국|새마을|신협|수협|저축",
     "bank": r"국민|우리|하나|기업|씨티|SC|제일|산업|카카오|토스|케이",
     "card": r"카드|신용|체크",
-    "rrn": r"주민|등록번호|외국인|생년월일|뒷자리|뒷번호|앞자리",
+    "rrn": r"주민|외국인등록|뒷자리|뒷번호|앞자리",
     "phone": r"전화|번호|연락처|핸드폰|휴대폰|폰|휴대전화|콜백",
     "order": r"주문|송장|운송장|예약번호|접수번호|배송|영수증|승인번호|회원번호|쿠폰",
 }
@@ -97,16 +102,21 @@ _CONTEXT_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _CONTEXT_WORDS.ite
 _WINDOW = 30
 
 
+_SENTENCE_END_RE = re.compile(r"[?!]|[.。]\s")
+
+
 def context_before(text: str, start: int) -> str:
-    """The kind of number the words just before `start` announce ("" when none)."""
+    """The kind of number the words just before `start` in its sentence announce ("" if none)."""
     window = text[max(0, start - _WINDOW) : start]
-    kind = ""
+    window = _SENTENCE_END_RE.split(window)[-1]
+    kind, last_end = "", -10
     for match in _CONTEXT_RE.finditer(window):
         found = match.lastgroup or ""
-        # "주민등록번호", "카드 번호": the generic word 번호 does not override a specific one.
-        if found == "phone" and match.group() == "번호" and kind not in ("", "phone"):
+        # "주민등록번호", "카드 번호": the generic word 번호 right after a specific one keeps it.
+        if match.group() == "번호" and kind and match.start() - last_end <= 2:
+            last_end = match.end()
             continue
-        kind = found
+        kind, last_end = found, match.end()
     return kind
 
 

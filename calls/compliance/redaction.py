@@ -20,13 +20,14 @@ CATEGORIES: dict[str, str] = {
 }
 ALL_CATEGORIES: frozenset[str] = frozenset(CATEGORIES)
 
-# How sure a category is by itself; a number the context announced gets a bonus on top.
-_CONFIDENCE = {"caller_number": 4.0, "rrn": 2.0, "phone": 2.0, "card": 2.0, "account": 1.0}
+# A number whose category its context announced ("카드번호는 ...") gets a bonus.
 _CONTEXT_BONUS = 2.0
 # Splitting one run into several numbers must be worth it ("900101-1234567" is one 주민번호).
 _MATCH_COST = 4.0
 # A lone half of a 주민번호 ("뒷자리는 ...") counts only when nothing better explains the digits.
 _PART_CONFIDENCE = -1.0
+# Reading a final "이" as the copula ("오육칠팔이에요") beats one more digit, unless needed.
+_PARTICLE_COST = 2.0
 _MIN_LEN, _MAX_LEN = 6, 19
 
 
@@ -44,35 +45,40 @@ def caller_national(caller_number: str) -> str:
     return rules.national_phone(digits) if digits else ""
 
 
-def _category(digits: str, kind: str, caller: str) -> str | None:
-    """The category of one candidate number given the kind its context announces."""
-    n = len(digits)
+def _classify(
+    digits: str, kind: str, caller: str, run: DigitRun, i: int
+) -> tuple[str, float] | None:
+    """The category of digits i.. of a run and how sure it is, given its context's kind."""
+    n, j = len(digits), i + len(digits)
+    whole = i == 0 and (j == len(run.digits) or (j == len(run.digits) - 1 and j in run.particles))
     if caller and n >= 7 and (rules.national_phone(digits) == caller or digits == caller[-8:]):
-        return "caller_number"
+        return "caller_number", 4.0
+    if kind == "account" and rules.is_account_length(digits):
+        return "account", 2.0
+    if kind == "order":  # order numbers are not personal data ("주문번호 2024-1234")
+        return ("phone", 2.0) if rules.is_phone(digits) else None
     if n == 13 and rules.rrn_date_ok(digits):
-        if kind != "order" or rules.rrn_checksum_ok(digits):
-            if not (kind == "card" and rules.is_card(digits) and not rules.rrn_checksum_ok(digits)):
-                return "rrn"
-    if kind == "rrn" and (
-        (n == 6 and rules.is_birth_date(digits)) or (n == 7 and digits[0] in "12345678")
-    ):
-        return "rrn"
-    if n >= 8 and rules.is_phone(digits) and kind not in ("account",):
-        return "phone"
-    if kind == "order":
-        return None
-    if rules.is_card(digits) or (kind == "card" and 14 <= n <= 19):
-        return "card"
-    if kind in ("account", "bank") and rules.is_account_length(digits):
-        return "account"
+        if rules.rrn_checksum_ok(digits):
+            return "rrn", 3.0
+        if kind != "card":  # post-2020 numbers carry no check digit
+            return "rrn", 2.0
+    if kind == "rrn" and whole and rules.is_rrn_half(digits):
+        return "rrn", _PART_CONFIDENCE
     if rules.is_phone(digits):
-        return "phone"
+        return "phone", rules.phone_confidence(digits)
+    # Cards are written in groups of four or more, unlike dates ("2024.12.25").
+    card_shaped = not any(1 < g < 4 for g in run.written_group_lengths(i, j))
+    if card_shaped and rules.is_card(digits):
+        return "card", 2.0
+    if card_shaped and kind == "card" and 14 <= n <= 19:
+        return "card", 0.0  # misheard or mistyped, but announced as a card number
+    if kind == "bank" and rules.is_account_length(digits):
+        return "account", 1.0
     return None
 
 
-def _score(category: str, kind: str, length: int, aligned: int) -> float:
+def _score(category: str, confidence: float, kind: str, length: int, aligned: int) -> float:
     bonus = _CONTEXT_BONUS if kind == category or (kind == "bank" and category == "account") else 0
-    confidence = _CONFIDENCE[category] if length >= 8 else _PART_CONFIDENCE
     return length + confidence + bonus + 0.5 * aligned - _MATCH_COST
 
 
@@ -92,10 +98,14 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
                 continue
             start = run.spans[i][0]
             kind = rules.context_before(text, start) or (after if j == n else "")
-            category = _category(digits[i:j], kind, caller)
-            if category is None:
+            found = _classify(digits[i:j], kind, caller, run, i)
+            if found is None:
                 continue
-            score = best[i][0] + _score(category, kind, j - i, (i in aligned) + (j in aligned))
+            category, confidence = found
+            score = best[i][0] + _score(
+                category, confidence, kind, j - i, (i in aligned) + (j in aligned)
+            )
+            score -= _PARTICLE_COST * run.particles.get(j - 1, 0.0)
             if score > best[j][0]:
                 if start > 0 and text[start - 1] == "+":
                     start -= 1
