@@ -42,3 +42,22 @@ def test_a_sentry_event_loses_resident_and_card_numbers_from_messages():
     cleaned = scrub(event, None)
     assert cleaned["exception"]["values"][0]["value"] == "lookup failed: [주민번호] / [카드번호]"
     assert cleaned["extra"]["said"] == "제 번호는 [전화번호]예요"
+
+
+def test_english_words_around_at_are_not_taken_for_an_e_mail_in_logs():
+    record = logging.LogRecord(
+        "calls", logging.INFO, __file__, 1, "reconnect attempt %d/%d at %s", (1, 3, "boot"), None
+    )
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "reconnect attempt 1/3 at boot"
+    written = logging.LogRecord(
+        "calls", logging.INFO, __file__, 1, "mail: %s", ("kim.cs@example.co.kr",), None
+    )
+    RedactingFilter().filter(written)
+    assert written.getMessage() == "mail: [이메일]"
+
+
+def test_a_sentry_message_in_english_keeps_its_words_and_loses_a_spoken_korean_e_mail():
+    scrub = Scrubber(secrets=[])
+    assert scrub.clean_text("retry 2/3 at startup failed") == "retry 2/3 at startup failed"
+    assert "kim" not in scrub.clean_text("메일은 kim 골뱅이 naver 점 com 입니다")
