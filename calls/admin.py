@@ -117,6 +117,17 @@ class CallEventAdmin(admin.ModelAdmin):
         """Read-only."""
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Show one event (it may hold a tool's arguments); the view goes into the access log."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and request.method == "GET":
+            event = self.get_object(request, object_id)
+            if event is not None:
+                record_request(
+                    request, AccessAction.VIEW_TRANSCRIPT, event.call.call_sid, f"event {event.pk}"
+                )
+        return response
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):

@@ -132,3 +132,11 @@ async def test_watching_a_call_on_the_monitor_socket_is_logged(
     await socket.disconnect()
     logged = await database_sync_to_async(entries)()
     assert [entry[:3] for entry in logged] == [("supervisor", "watch_live", call.call_sid)]
+
+
+def test_opening_one_call_event_in_the_admin_is_logged(client, superuser, stored_call):
+    call = stored_call(days_ago=1)
+    event = call.events.get()
+    client.force_login(superuser)
+    assert client.get(reverse("admin:calls_callevent_change", args=[event.pk])).status_code == 200
+    assert entries() == [("admin", "view_transcript", call.call_sid, "127.0.0.1")]
