@@ -48,12 +48,16 @@ TWILIO_STREAM_ENDPOINT = env.url(
 )
 HUMAN_AGENT_NUMBER = env.str("HUMAN_AGENT_NUMBER")
 
+# --- Business tools: the only hosts the agent's HTTP tools may call ---
+TOOL_ALLOWED_HOSTS = env.list("TOOL_ALLOWED_HOSTS", [])
+
 # --- OpenAI Realtime ---
 OPENAI_API_KEY = env.str("OPENAI_API_KEY")
 OPENAI_REALTIME_URL = env.url(
     "OPENAI_REALTIME_URL", "wss://api.openai.com/v1/realtime", {"ws", "wss"}
 )
-OPENAI_REALTIME_MODEL = env.str("OPENAI_REALTIME_MODEL", "gpt-realtime")
+# The default for profiles that leave their model empty (gpt-realtime shuts down 2027-01-20).
+OPENAI_REALTIME_MODEL = env.str("OPENAI_REALTIME_MODEL", "gpt-realtime-2.1")
 OPENAI_RESPONSE_VOICE = env.choice(
     "OPENAI_RESPONSE_VOICE",
     "alloy",

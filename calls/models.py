@@ -29,6 +29,7 @@ class EndReason(models.TextChoices):
 
     CALLER_HANGUP = "caller_hangup", _("caller hung up")
     AGENT_HANGUP = "agent_hangup", _("agent ended the call")
+    CALLER_IDLE = "caller_idle", _("caller stayed silent")
     SUPERVISOR_HANGUP = "supervisor_hangup", _("supervisor hung up")
     TRANSFERRED = "transferred", _("transferred to a human")
     AI_UNAVAILABLE = "ai_unavailable", _("AI unavailable")

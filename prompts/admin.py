@@ -3,13 +3,14 @@
 import difflib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from prompts import services
+from prompts import model_catalog, retirement, services
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
 
 NOTICE_OFF_WARNING = _(
@@ -57,11 +58,68 @@ class PromptHistoryInline(admin.TabularInline):
         return "✔" if version.is_active else ""
 
 
+def model_choices(supported: list[str], current: str, blank_label: str = "") -> list:
+    """Select options: the supported models, plus the current value when it is no longer one.
+
+    An outdated current value stays visible (and is refused with a Korean message on save)
+    instead of silently turning into the first option.
+    """
+    choices = [("", blank_label)] if blank_label else []
+    choices += [(model, model) for model in supported]
+    if current and current not in supported:
+        ending = model_catalog.SHUTDOWNS.get(current)
+        note = _("shuts down %(date)s") % {"date": ending.isoformat()} if ending else "?"
+        choices.append((current, f"{current} ({note})"))
+    return choices
+
+
+class AgentProfileForm(forms.ModelForm):
+    """The profile form: model fields as selects of the supported models."""
+
+    class Meta:
+        model = AgentProfile
+        fields = (
+            "realtime_model",
+            "reasoning_effort",
+            "truncation_retention_ratio",
+            "idle_reprompts",
+            "transcription_model",
+            "transcription_delay",
+            "extra_languages",
+            "keywords",
+        )
+        widgets = {
+            "keywords": forms.Textarea(attrs={"rows": 6, "cols": 40}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_label = _("Server default (OPENAI_REALTIME_MODEL: %(model)s)") % {
+            "model": settings.OPENAI_REALTIME_MODEL
+        }
+        current = self.instance.realtime_model if self.instance.pk else ""
+        self.fields["realtime_model"].widget = forms.Select(
+            choices=model_choices(model_catalog.REALTIME_MODELS, current, default_label)
+        )
+        current = self.instance.transcription_model if self.instance.pk else ""
+        self.fields["transcription_model"].widget = forms.Select(
+            choices=model_choices(model_catalog.TRANSCRIPTION_MODELS, current)
+        )
+
+
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    """Profiles with their numbers, VAD settings and prompt history."""
+    """Profiles with their numbers, models, VAD settings and prompt history."""
 
-    list_display = ("name", "is_default", "active_version", "numbers_list", "record_calls")
+    form = AgentProfileForm
+    list_display = (
+        "name",
+        "is_default",
+        "active_version",
+        "numbers_list",
+        "realtime_model_display",
+        "record_calls",
+    )
     list_select_related = ("active_version",)
     fieldsets = (
         (
@@ -114,9 +172,44 @@ class AgentProfileAdmin(admin.ModelAdmin):
                 ),
             },
         ),
+        (
+            _("AI model"),
+            {
+                "fields": (
+                    "realtime_model",
+                    "reasoning_effort",
+                    "truncation_retention_ratio",
+                    "idle_reprompts",
+                )
+            },
+        ),
+        (
+            _("Speech recognition"),
+            {
+                "fields": (
+                    "transcription_model",
+                    "transcription_delay",
+                    "extra_languages",
+                    "keywords",
+                )
+            },
+        ),
     )
     readonly_fields = ("active_version", "new_version_link")
     inlines = [AnsweredNumberInline, VadSettingsInline, PromptHistoryInline]
+
+    @admin.display(description=_("Realtime model"))
+    def realtime_model_display(self, profile):
+        """The model the profile's calls use (the server default when left empty)."""
+        return profile.effective_realtime_model()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Show a banner when a model this profile uses is retired or has a shutdown date."""
+        profile = self.get_object(request, object_id)
+        if request.method == "GET" and profile is not None:
+            for ending in retirement.profile_notices(profile):
+                self.message_user(request, retirement_banner(ending), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("numbers"))
     def numbers_list(self, profile):
@@ -142,6 +235,25 @@ class AgentProfileAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("numbers")
 
 
+def retirement_banner(ending) -> str:
+    """The Korean banner for one model's announced shutdown.
+
+    The text starts with "OpenAI": the admin capitalises the first letter of every message.
+    """
+    values = {"model": ending.model, "date": ending.shutdown.isoformat(), "days": ending.days_left}
+    if ending.retired:
+        text = _(
+            "OpenAI shut down %(model)s on %(date)s: calls on this profile fail. "
+            "Choose a supported model below and save."
+        )
+    else:
+        text = _(
+            "OpenAI shuts down %(model)s on %(date)s (in %(days)d days): after that, calls on "
+            "this profile fail. Choose a supported model below and save."
+        )
+    return text % values
+
+
 class PromptVersionForm(forms.ModelForm):
     """A prompt version form; saving always creates a new version."""
 
@@ -151,7 +263,15 @@ class PromptVersionForm(forms.ModelForm):
 
     class Meta:
         model = PromptVersion
-        fields = ("profile", "instructions", "greeting", "voice", "transcription_language", "note")
+        fields = (
+            "profile",
+            "instructions",
+            "greeting",
+            "voice",
+            "custom_voice_id",
+            "transcription_language",
+            "note",
+        )
 
 
 @admin.register(PromptVersion)
@@ -180,6 +300,7 @@ class PromptVersionAdmin(admin.ModelAdmin):
                 instructions=current.instructions,
                 greeting=current.greeting,
                 voice=current.voice,
+                custom_voice_id=current.custom_voice_id,
                 transcription_language=current.transcription_language,
             )
         return initial
@@ -191,6 +312,7 @@ class PromptVersionAdmin(admin.ModelAdmin):
             instructions=obj.instructions,
             greeting=obj.greeting,
             voice=obj.voice,
+            custom_voice_id=obj.custom_voice_id,
             transcription_language=obj.transcription_language,
             author=request.user,
             note=obj.note,

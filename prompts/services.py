@@ -8,6 +8,7 @@ from django.db import transaction
 from calls.compliance.notice import compose_notice
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
 from prompts.snapshot import CallConfig, VadConfig
+from prompts.validators import keyword_list, language_list
 
 
 class NoProfileConfigured(Exception):
@@ -43,7 +44,7 @@ def active_config(to_number: str) -> CallConfig:
         greeting=version.greeting,
         voice=version.voice,
         transcription_language=version.transcription_language,
-        model=settings.OPENAI_REALTIME_MODEL,
+        model=profile.effective_realtime_model(),
         vad=VadConfig(**vad.as_snapshot()),
         transfer_digit=profile.transfer_digit,
         record_calls=profile.record_calls,
@@ -58,6 +59,15 @@ def active_config(to_number: str) -> CallConfig:
         redact_categories=profile.redaction_categories(),
         keep_unredacted_text=profile.keep_unredacted_text,
         call_data_retention_days=profile.call_data_retention_days,
+        custom_voice_id=version.custom_voice_id,
+        reasoning_effort=profile.reasoning_effort,
+        transcription_model=profile.transcription_model,
+        transcription_delay=profile.transcription_delay,
+        extra_languages=tuple(language_list(profile.extra_languages)),
+        keywords=tuple(keyword_list(profile.keywords)),
+        truncation_retention_ratio=profile.truncation_retention_ratio,
+        idle_reprompts=profile.idle_reprompts,
+        tools=tuple(tool.spec() for tool in profile.tools.filter(enabled=True).order_by("name")),
     )
 
 
@@ -68,6 +78,7 @@ def save_prompt_version(
     instructions: str,
     greeting: str,
     voice: str | None = None,
+    custom_voice_id: str = "",
     transcription_language: str = "ko",
     author=None,
     note: str = "",
@@ -79,6 +90,7 @@ def save_prompt_version(
         instructions=instructions,
         greeting=greeting,
         voice=voice or settings.OPENAI_RESPONSE_VOICE,
+        custom_voice_id=custom_voice_id,
         transcription_language=transcription_language,
         author=author,
         note=note,

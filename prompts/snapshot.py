@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from calls.compliance.redaction import ALL_CATEGORIES
+from prompts.tool_spec import ToolSpec
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ class CallConfig:
     redact_categories: tuple[str, ...] = tuple(sorted(ALL_CATEGORIES))
     keep_unredacted_text: bool = False
     call_data_retention_days: int = 90
+    custom_voice_id: str = ""
+    reasoning_effort: str = "low"
+    transcription_model: str = "gpt-live-transcribe"
+    transcription_delay: str = "low"
+    extra_languages: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    truncation_retention_ratio: float = 0.8
+    idle_reprompts: int = 2
+    tools: tuple[ToolSpec, ...] = ()  # business tools offered to the model, frozen
 
     def to_dict(self) -> dict:
         """Serialise for the call row (JSON)."""
@@ -56,4 +66,7 @@ class CallConfig:
         values["vad"] = VadConfig(**values.get("vad", {}))
         if "redact_categories" in values:
             values["redact_categories"] = tuple(values["redact_categories"])
+        for name in ("extra_languages", "keywords"):
+            values[name] = tuple(values.get(name, ()))
+        values["tools"] = tuple(ToolSpec(**tool) for tool in values.get("tools", ()))
         return cls(**values)

@@ -1,5 +1,6 @@
-"""Shared fixtures: users, the default profile, and the Redis requirement."""
+"""Shared fixtures: users, the default profile, a fixed day, and the Redis requirement."""
 
+import datetime
 import importlib
 import os
 import socket
@@ -35,6 +36,19 @@ def default_profile(db):
         migration = importlib.import_module("prompts.migrations.0002_default_profile")
         migration.create_default_profile(apps, None)
     return AgentProfile.objects.get(is_default=True)
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Fix the day the model retirement guard sees: `today(2027, 1, 1)`."""
+    from prompts import clock
+
+    def set_day(year: int, month: int, day: int) -> datetime.date:
+        fixed = datetime.date(year, month, day)
+        monkeypatch.setattr(clock, "today", lambda: fixed)
+        return fixed
+
+    return set_day
 
 
 def redis_reachable(url: str) -> bool:

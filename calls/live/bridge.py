@@ -1,9 +1,11 @@
-"""CallBridge: one call's state machine between Twilio's media stream and OpenAI Realtime.
+"""CallBridge: one call between Twilio's media stream and OpenAI Realtime.
 
-It owns the Realtime socket and its reader task, the playback tracker and the turn metrics.
-No Django here: persistence and monitoring go through a BridgeObserver whose methods return at
-once. On the hot path (Twilio frame in -> append out, delta in -> media + mark out) the only
-awaits are the two sockets' sends.
+The bridge holds the call's phase (calls.live.phase) and coordinates small collaborators, each
+with its own state: the Realtime link (socket, retries), the caller audio buffer, the agent's
+audio (playback and barge-in), turn-taking with the model (responses), the tool calls and the
+transcripts (turn metrics). No Django here: persistence and monitoring go through a
+BridgeObserver whose methods return at once. On the hot path (Twilio frame in -> append out,
+delta in -> media + mark out) the only awaits are the two sockets' sends.
 """
 
 from __future__ import annotations
@@ -14,27 +16,29 @@ import itertools
 import logging
 import time
 import weakref
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from websockets.exceptions import ConnectionClosed
 
-from calls.live.ai_events import OpenAIEvents
-from calls.live.audio import Pcm24kToUlaw, UlawToPcm24k
+from calls.live import ai_events
+from calls.live.agent_audio import AgentAudio
+from calls.live.audio import UlawToPcm24k
+from calls.live.caller_audio import CallerAudioBuffer
 from calls.live.observer import BridgeObserver, CallCounters
-from calls.live.playback import PlaybackTracker
+from calls.live.phase import CallPhase, Phase
 from calls.live.protocol import realtime as rt
-from calls.live.realtime_client import RealtimeEndpoint, RealtimeUnavailable, connect
+from calls.live.realtime_client import RealtimeEndpoint
+from calls.live.realtime_link import RealtimeLink
+from calls.live.responses import Responses
 from calls.live.stereo_recording import StereoRecording
+from calls.live.tool_calls import ToolCalls
 from calls.live.transcripts import Transcripts, ms_since
 from calls.monitoring.live_events import CallState
 from prompts.snapshot import CallConfig
 
 logger = logging.getLogger(__name__)
-
-PENDING_AUDIO_FRAMES = 500  # 10 s of 20 ms frames kept while the AI session is not ready
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,11 @@ class BridgeSettings:
     human_agent_number: str = ""
 
 
-class CallBridge(OpenAIEvents):
+class CallBridge:
     """Bridges one Twilio media stream to one OpenAI Realtime session."""
 
     live: ClassVar[weakref.WeakSet[CallBridge]] = weakref.WeakSet()  # for /metrics
+    HANDLERS: ClassVar[dict] = ai_events.HANDLERS  # OpenAI event type -> handler(bridge, event)
 
     def __init__(
         self,
@@ -61,73 +66,99 @@ class CallBridge(OpenAIEvents):
         self.settings = settings
         self.send_to_twilio = send_to_twilio
         self.close_twilio = close_twilio
-        self.openai_bytes_per_ms = rt.BYTES_PER_MS[settings.audio_format]
-        self.pcm_mode = settings.audio_format == "pcm16"
-        self.inbound = UlawToPcm24k() if self.pcm_mode else None
-        self.outbound = Pcm24kToUlaw() if self.pcm_mode else None
-        self.tracker = PlaybackTracker(self.openai_bytes_per_ms)
+        self.phase = Phase()
+        self.state = CallState.CONNECTING  # what supervisors see (who is speaking)
+        self.link = RealtimeLink(settings.endpoint)
+        self.caller_audio = CallerAudioBuffer()
+        self.agent_audio = AgentAudio(settings.audio_format, send_to_twilio)
+        self.inbound = UlawToPcm24k() if settings.audio_format == "pcm16" else None
         self.counters = CallCounters()
+        self.ids = itertools.count(1)
+        self.responses = Responses(self.send_to_ai, self.next_id)
+        self.tools = ToolCalls(
+            self.send_to_ai,
+            self.next_id,
+            self.record_event,
+            self.responses,
+            settings.human_agent_number,
+        )
+        self.transcripts = Transcripts(self.agent_audio.tracker, self.counters, self.offset_ms)
         self.observer: BridgeObserver | None = None
         self.config: CallConfig | None = None
         self.stream_sid = ""
-        self.socket = None
         self.session: dict = {}
-        self.ready = False
-        self.pending_audio: deque[str] = deque(maxlen=PENDING_AUDIO_FRAMES)
-        self.unfinished_turn: deque[str] = deque(maxlen=PENDING_AUDIO_FRAMES)
-        self.tasks: set[asyncio.Task] = set()
-        self.connected = asyncio.Event()
-        self.finished = asyncio.Event()  # set when teardown is complete
-        self.connect_error: str = ""
-        self.started_at = time.monotonic()
-        self.ids = itertools.count(1)
         self.session_event_id = ""
-        self.greeted = False
-        self.active_response = ""
-        self.response_wanted = False
-        self.suppressed: set[str] = set()
-        self.end_after_playback = ""
-        self.goodbye_requested = False
-        self.handled_tool_calls: set[str] = set()
+        self.tasks: set[asyncio.Task] = set()
+        self.realtime_task: asyncio.Task | None = None
+        self.connected = asyncio.Event()  # the first connect attempt(s) finished
+        self.finished = asyncio.Event()  # set when teardown is complete
+        self.started_at = time.monotonic()
         self.end_reason = ""
-        self.ending = False
-        self.closed = False
-        self.state = CallState.CONNECTING
-        self.state_published = False
-        self.barge_in_reaction_s: list[float] = []
         self.bad_frames: dict[str, int] = {}
-        self.connected_ok = False
-        self.restoring = False
-        self.response_owed = False
-        self.dropped_at = 0.0
-        self.stale_items: set[str] = set()
-        self.transcripts = Transcripts(self.tracker, self.counters, self.offset_ms)
         self.recording: StereoRecording | None = None
         self.stream_ms = 0  # Twilio's stream clock: the latest inbound media timestamp
         self.frames_in = 0
-        self.frames_dropped = 0  # caller audio beyond the bound kept while OpenAI is not ready
-        self.frames_out = 0
+        self.dropped_at = 0.0
         self.reconnects = 0
+        self.idle_timeouts = 0
         CallBridge.live.add(self)
+
+    @property
+    def ready(self) -> bool:
+        """Whether caller audio goes straight to OpenAI (the session is live)."""
+        return self.phase.current is CallPhase.LIVE
+
+    @property
+    def closed(self) -> bool:
+        """Whether the call has been torn down."""
+        return self.phase.current is CallPhase.CLOSED
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def open_realtime(self) -> None:
         """Start connecting to OpenAI now, before Twilio's start message, to save a round trip."""
-        self.spawn(self.run_realtime(), "realtime")
+        self.realtime_task = self.spawn(self.run_realtime(), "realtime")
+
+    async def use_model(self, model: str) -> None:
+        """The call's profile chose another model than the early connection's: connect again.
+
+        The model is part of the URL (session.update cannot change it). Nothing is lost: the
+        session has not been configured yet, and no caller audio has been sent.
+        """
+        logger.info("call uses model %s: reconnecting from %s", model, self.link.endpoint.model)
+        if self.realtime_task is not None:
+            self.realtime_task.cancel()
+            await asyncio.gather(self.realtime_task, return_exceptions=True)
+        await self.link.close()
+        self.link.socket = None
+        self.link.endpoint = replace(self.link.endpoint, model=model)
+        self.connected.clear()
+        self.open_realtime()
 
     async def begin(self, stream_sid: str, config: CallConfig, observer: BridgeObserver) -> None:
         """The stream is verified: configure the session for this call's frozen settings."""
         self.stream_sid, self.config, self.observer = stream_sid, config, observer
+        self.agent_audio.stream_sid = stream_sid
         self.transcripts.observer = observer
         self.recording = StereoRecording() if config.record_calls else None
+        self.agent_audio.recording = self.recording
         self.started_at = time.monotonic()
-        self.set_state(CallState.CONNECTING)
+        self.state = CallState.CONNECTING
+        observer.state_changed(self.state, self.counters)
+        if config.model and config.model != self.link.endpoint.model:
+            await self.use_model(config.model)
         await self.connected.wait()
-        if not self.connected_ok:
-            await self.end("ai_unavailable", {"error": self.connect_error})
+        if self.link.socket is None:
+            await self.end("ai_unavailable", {"error": self.link.connect_error})
+            return
+        if self.phase.over:
             return
         self.session = rt.build_session(config, self.settings.audio_format)
+        self.phase.to(CallPhase.CONFIGURING)
+        await self.configure_session()
+
+    async def configure_session(self) -> None:
+        """Send our session.update; its event id tells an error answering it apart."""
         self.session_event_id = self.next_id("session")
         await self.send_to_ai(rt.session_update(self.session, self.session_event_id))
 
@@ -140,78 +171,44 @@ class CallBridge(OpenAIEvents):
         once the new session runs our config; the conversation so far is restored as items.
         When every attempt fails the call ends with ai_unavailable (apology, then transfer).
         """
-        self.connected_ok = await self.connect_with_retries(self.settings.max_retry_count + 1)
+        connected = await self.link.connect_with_retries(self.settings.max_retry_count + 1)
         self.connected.set()
-        if not self.connected_ok:
+        if not connected:
             return  # begin() ends the call once it knows which call this is
         while True:
-            await self.read_session()
-            if self.ending or self.closed:
+            await self.link.read(self.handle_ai_message)
+            if self.phase.over:
                 return
             self.dropped_at = time.monotonic()
-            logger.warning("OpenAI session dropped (close %s); reconnecting", self.close_code())
+            logger.warning(
+                "OpenAI session dropped (close %s); reconnecting", self.link.close_code()
+            )
             self.forget_session()
-            if not await self.connect_with_retries(max(1, self.settings.max_retry_count)):
-                await self.end(
-                    "ai_unavailable", {"error": f"reconnect failed: {self.connect_error}"}
-                )
+            if not await self.link.connect_with_retries(max(1, self.settings.max_retry_count)):
+                error = f"reconnect failed: {self.link.connect_error}"
+                await self.end("ai_unavailable", {"error": error})
                 return
             self.reconnects += 1
             await self.restore_session()
 
-    async def connect_with_retries(self, attempts: int) -> bool:
-        """Open a Realtime socket, retrying with backoff; False when every attempt failed."""
-        for attempt in range(attempts):
-            if attempt:
-                await asyncio.sleep(min(0.25 * 2 ** (attempt - 1), 2.0))
-            try:
-                self.socket = await connect(self.settings.endpoint)
-                self.connect_error = ""
-                return True
-            except RealtimeUnavailable as error:
-                self.connect_error = str(error)
-                logger.warning(
-                    "OpenAI connect attempt %d/%d failed: %s", attempt + 1, attempts, error
-                )
-        return False
-
-    async def read_session(self) -> None:
-        """Handle OpenAI's events until the socket closes, whoever closed it."""
-        try:
-            async for message in self.socket:
-                await self.handle_ai_message(message)
-        except ConnectionClosed:
-            pass
-
-    def close_code(self) -> int | None:
-        """How the last Realtime socket closed."""
-        return getattr(self.socket, "close_code", None)
-
     def forget_session(self) -> None:
         """The old session is gone: its items can no longer be truncated, its response is lost.
 
-        Audio sent since the caller's last finished turn may never have reached OpenAI (a dead
-        socket accepts writes until the reader notices), and the new session has heard none
-        of it: it is replayed first, so nothing the caller said in this turn is lost.
+        Audio sent since the caller's last finished turn may never have reached OpenAI, and the
+        new session has heard none of it: it is replayed first (see CallerAudioBuffer).
         """
-        self.ready = False
-        kept = [*self.unfinished_turn, *self.pending_audio]
-        self.count_dropped(len(kept) - PENDING_AUDIO_FRAMES)
-        self.pending_audio = deque(kept, maxlen=PENDING_AUDIO_FRAMES)  # the newest audio is kept
-        self.unfinished_turn.clear()
-        self.stale_items.update(self.tracker.items)
-        owed = self.active_response or self.transcripts.speech_stopped_at is not None
-        self.response_owed = bool(owed)
-        self.active_response = ""
+        if not self.phase.over:
+            self.phase.to(CallPhase.RESTORING)
+        self.caller_audio.session_lost()
+        self.agent_audio.session_lost()
+        self.responses.session_lost(self.transcripts.speech_stopped_at is not None)
         self.transcripts.finish_all()
 
     async def restore_session(self) -> None:
         """Configure the new session like the old one; history follows on session.updated."""
-        if self.config is None:
-            return  # the stream has not started yet: begin() configures the session
-        self.restoring = True
-        self.session_event_id = self.next_id("session")
-        await self.send_to_ai(rt.session_update(self.session, self.session_event_id))
+        if self.config is None or self.phase.over:
+            return  # before `start`, begin() configures the session
+        await self.configure_session()
 
     async def replay_history(self) -> None:
         """Give the new session the conversation so far, then the audio kept during the gap."""
@@ -223,17 +220,17 @@ class CallBridge(OpenAIEvents):
             {
                 "attempt": self.reconnects,
                 "gap_ms": gap_ms,
-                "buffered_frames": len(self.pending_audio),
-                "dropped_frames": self.frames_dropped,
+                "buffered_frames": len(self.caller_audio.pending),
+                "dropped_frames": self.caller_audio.frames_dropped,
             },
         )
         logger.info("OpenAI session restored after %d ms", gap_ms)
 
     async def end(self, reason: str, data: dict | None = None) -> None:
         """Our side ends the call: store the reason first, then close Twilio's socket."""
-        if self.ending or self.closed:
+        if self.phase.over:
             return
-        self.ending = True
+        self.phase.to(CallPhase.ENDING)
         self.end_reason = reason
         self.record_event("call_ended", {"reason": reason, **(data or {})})
         if self.observer is not None:
@@ -242,9 +239,9 @@ class CallBridge(OpenAIEvents):
 
     async def close(self, reason: str = "caller_hangup") -> None:
         """Teardown on stop or a close from either side: sockets closed, tasks cancelled."""
-        if self.closed:
+        if self.phase.is_(CallPhase.CLOSED):
             return
-        self.closed = True
+        self.phase.to(CallPhase.CLOSED)
         self.end_reason = self.end_reason or reason
         self.transcripts.finish_all()
         current = asyncio.current_task()
@@ -252,8 +249,7 @@ class CallBridge(OpenAIEvents):
             for task in list(self.tasks):
                 if task is not current:
                     task.cancel()
-            if self.socket is not None:
-                await self.socket.close()
+            await self.link.close()
             others = (t for t in self.tasks if t is not current)
             await asyncio.gather(*others, return_exceptions=True)
             if self.observer is not None and self.recording is not None:
@@ -275,13 +271,11 @@ class CallBridge(OpenAIEvents):
         tens of megabytes across the calls finished in between, and every pass left the
         allocator's high-water mark a little higher.
         """
-        self.ready = False  # a frame that still arrives is kept (bounded), not sent
-        self.pending_audio.clear()
-        self.unfinished_turn.clear()
-        self.tracker.forget()
+        self.caller_audio.clear()
+        self.agent_audio.release()
         self.recording = None
         if all(task.done() for task in self.tasks):
-            self.socket = None  # with its queue of unread OpenAI events
+            self.link.socket = None  # with its queue of unread OpenAI events
 
     def spawn(self, coroutine, name: str) -> asyncio.Task:
         """Start a task the bridge owns and cancels at teardown."""
@@ -297,53 +291,40 @@ class CallBridge(OpenAIEvents):
             return
         error = task.exception()
         logger.error("%s failed", task.get_name(), exc_info=error)
-        if not (self.ending or self.closed):
+        if not self.phase.over:
             self.spawn(self.end("error", {"error": f"{type(error).__name__}: {error}"}), "end")
 
     # --- Twilio side ---------------------------------------------------------------------
 
     async def on_caller_audio(self, payload_b64: str, timestamp_ms: int = 0) -> None:
-        """Hot path: pass a 20 ms caller frame to OpenAI (kept while the session is not ready)."""
+        """Hot path: pass a 20 ms caller frame to OpenAI (kept while the session is not live)."""
         self.frames_in += 1
         self.stream_ms = timestamp_ms
         if self.recording is not None:
             self.recording.caller_frame(timestamp_ms, base64.b64decode(payload_b64))
-        if self.pcm_mode:
+        if self.inbound is not None:
             payload_b64 = base64.b64encode(
                 self.inbound.convert(base64.b64decode(payload_b64))
             ).decode()
-        if self.ready:
-            self.unfinished_turn.append(payload_b64)
+        if self.phase.current is CallPhase.LIVE:
+            self.caller_audio.unfinished_turn.append(payload_b64)
             try:
-                await self.socket.send(rt.audio_append(payload_b64))
+                await self.link.socket.send(rt.audio_append(payload_b64))
             except ConnectionClosed:
-                self.ready = False  # the reader restores the session, replaying this turn
+                self.phase.to(CallPhase.RESTORING)  # the reader restores it, replaying this turn
         else:
-            if len(self.pending_audio) == PENDING_AUDIO_FRAMES:
-                self.count_dropped(1)  # the oldest frame makes room
-            self.pending_audio.append(payload_b64)
-
-    def count_dropped(self, frames: int) -> None:
-        """Caller audio the bound pushed out: counted, and logged at the first loss of a call."""
-        if frames <= 0:
-            return
-        if self.frames_dropped == 0:
-            logger.error(
-                "OpenAI not ready for over %d s: dropping the oldest caller audio",
-                PENDING_AUDIO_FRAMES * 20 // 1000,
-            )
-        self.frames_dropped += frames
+            self.caller_audio.keep(payload_b64)
 
     async def on_mark(self, name: str) -> None:
         """Twilio played (or cleared) the audio before this mark."""
-        playback = self.tracker.mark_echoed(name)
+        playback = self.agent_audio.tracker.mark_echoed(name)
         if playback is None:
             return
         self.transcripts.agent_audio_played(playback)
-        if not self.tracker.playing:
+        if not self.agent_audio.playing:
             self.set_state(CallState.IDLE)
-            if self.end_after_playback and not self.active_response:
-                await self.end(self.end_after_playback)
+            if self.responses.end_after_playback and not self.responses.active:
+                await self.end(self.responses.end_after_playback)
 
     async def on_dtmf(self, digit: str) -> None:
         """A key press: the transfer digit goes to a human, others reach the agent as text."""
@@ -354,7 +335,7 @@ class CallBridge(OpenAIEvents):
         await self.send_to_ai(
             rt.text_item("user", f"{digit}번을 누르셨습니다.", self.next_id("dtmf"))
         )
-        await self.request_response()
+        await self.responses.request()
 
     def on_bad_frame(self, reason: str) -> None:
         """Count a malformed Twilio frame; log each kind once per call."""
@@ -379,29 +360,20 @@ class CallBridge(OpenAIEvents):
 
     # --- helpers -------------------------------------------------------------------------
 
-    async def request_response(self) -> None:
-        """Ask for a response now, or right after the active one ends."""
-        if self.active_response:
-            self.response_wanted = True
-        else:
-            await self.send_to_ai(rt.response_create(self.next_id("resp")))
+    async def handle_ai_message(self, message: str | bytes) -> None:
+        """One OpenAI event, dispatched by type (see calls.live.ai_events)."""
+        await ai_events.handle_ai_message(self, message)
 
     async def send_to_ai(self, text: str) -> None:
         """Send a client event; a closed socket is handled by the reader's end of call."""
-        if self.socket is None:
-            return
-        try:
-            await self.socket.send(text)
-        except ConnectionClosed:
-            logger.info("OpenAI socket closed while sending")
+        await self.link.send(text)
 
     def set_state(self, state: str) -> None:
         """Change the live state and tell the observer (only real changes are published)."""
-        if state == self.state and self.state_published:
+        if state == self.state:
             return
         self.state = state
         if self.observer is not None:
-            self.state_published = True
             self.observer.state_changed(state, self.counters)
 
     def record_event(self, kind: str, data: dict) -> None:

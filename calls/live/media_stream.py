@@ -41,7 +41,7 @@ LISTENER_STOP_SECONDS = 2.0
 
 
 def bridge_settings() -> BridgeSettings:
-    """The bridge's settings from Django's."""
+    """The bridge's settings from Django's (the default model; a call may choose another)."""
     return BridgeSettings(
         endpoint=RealtimeEndpoint(
             settings.OPENAI_REALTIME_URL, settings.OPENAI_API_KEY, settings.OPENAI_REALTIME_MODEL
@@ -144,7 +144,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         await self.accept()
         process_upkeep().keep_running()  # calls leave cyclic garbage: collect it on a schedule
         self.bridge = CallBridge(bridge_settings(), self.send_text, self.close_stream)
-        self.bridge.open_realtime()
+        self.bridge.open_realtime()  # default model; begin() switches if the call's differs
 
     async def dispatch(self, message):
         """Frames skip Channels' per-handler DB-connection cleanup (a thread hop per frame)."""

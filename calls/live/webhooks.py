@@ -103,6 +103,14 @@ def voice(request):
     return twiml(response)
 
 
+HANG_UP_REASONS = (
+    EndReason.AGENT_HANGUP,
+    EndReason.CALLER_IDLE,
+    EndReason.SUPERVISOR_HANGUP,
+    EndReason.CALLER_HANGUP,
+)
+
+
 @twilio_webhook
 def connect_action(request):
     """The stream ended: answer from the call's end reason, never with silence."""
@@ -112,7 +120,7 @@ def connect_action(request):
         logger.error("connect-action: database unavailable, apologising: %s", error)
         reason = None
     response = VoiceResponse()
-    if reason in (EndReason.AGENT_HANGUP, EndReason.SUPERVISOR_HANGUP, EndReason.CALLER_HANGUP):
+    if reason in HANG_UP_REASONS:
         response.hangup()
     elif reason == EndReason.TRANSFERRED and settings.HUMAN_AGENT_NUMBER:
         say_korean(response, TRANSFER_NOTICE)

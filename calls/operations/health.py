@@ -1,4 +1,4 @@
-"""GET /healthz: whether the database and the channel layer answer."""
+"""GET /healthz: whether the database and the channel layer answer, plus model warnings."""
 
 import asyncio
 import uuid
@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import JsonResponse
 
 from calls.operations import shutdown
+from prompts import retirement
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -42,8 +43,13 @@ async def probe(check) -> str | None:
     return None
 
 
+def model_warnings(with_profiles: bool) -> list[str]:
+    """Models in use that are retired or shut down within 30 days (a warning, never a failure)."""
+    return [notice.describe() for notice in retirement.notices(with_profiles=with_profiles)]
+
+
 async def healthz(request):
-    """200 when every part answers, 503 naming the part that does not."""
+    """200 when every part answers, 503 naming the part that does not; warnings never fail."""
     database_error = await probe(sync_to_async(check_database, thread_sensitive=True))
     layer_error = await probe(check_channel_layer)
     parts = {
@@ -52,5 +58,6 @@ async def healthz(request):
     }
     draining = shutdown.state.draining
     healthy = database_error is None and layer_error is None and not draining
-    body = {"ok": healthy, "draining": draining, **parts}
+    warnings = await sync_to_async(model_warnings, thread_sensitive=True)(database_error is None)
+    body = {"ok": healthy, "draining": draining, **parts, "warnings": warnings}
     return JsonResponse(body, status=200 if healthy else 503)

@@ -54,8 +54,8 @@ class CallTotals:
         """Add one bridge's counters."""
         counters = bridge.counters
         self.frames_in += bridge.frames_in
-        self.frames_out += bridge.frames_out
-        self.frames_dropped += bridge.frames_dropped
+        self.frames_out += bridge.agent_audio.frames_out
+        self.frames_dropped += bridge.caller_audio.frames_dropped
         self.reconnects += bridge.reconnects
         self.protocol_errors += counters.protocol_errors
         self.turns += counters.turns
@@ -118,7 +118,7 @@ class CallMetrics:
         self.calls_finished += 1
         for latency_ms in bridge.counters.latencies_ms:
             self.turn_latency.observe(latency_ms / 1000)
-        for reaction_s in bridge.barge_in_reaction_s:
+        for reaction_s in bridge.agent_audio.barge_in_reaction_s:
             self.barge_in_reaction.observe(reaction_s)
 
     def live_bridges(self) -> list[CallBridge]:
@@ -132,7 +132,11 @@ class CallMetrics:
         for bridge in live:
             in_progress.add(bridge)
         totals = self.finished.plus(in_progress)
-        yield gauge("ars_active_calls", "Calls bridged right now.", sum(not b.closed for b in live))
+        yield gauge(
+            "ars_active_calls",
+            "Calls bridged right now.",
+            sum(not b.closed for b in live),
+        )
         try:
             tasks = len(asyncio.all_tasks())
         except RuntimeError:  # collected outside the event loop: no figure rather than a wrong one

@@ -1,8 +1,41 @@
 """A protocol-faithful fake of the OpenAI Realtime API (GA, WebSocket) for tests and demos.
 
-It follows /work/shared/protocols/openai-realtime.md: strict session.update, energy VAD on the
-audio clock, §4.1 response streams with a test tone, barge-in, truncate rules, function calls
-and faults on demand. Behaviour the reference marks UNCONFIRMED is a `RealtimeOptions` knob.
+It follows /work/shared/protocols/openai-realtime.md and the `openai` SDK 3.63 types (§11):
+strict session.update (models and model-dependent fields as the SDK allows), energy VAD on the
+audio clock, idle timeouts, §4.1 response streams with a test tone, barge-in, truncation (also
+mid-stream), out-of-band responses over their own `input`, function calls and faults on demand.
+Behaviour the reference marks UNCONFIRMED is a `RealtimeOptions` knob.
+
+The script (`RealtimeScript`, or JSON for `manage.py fake_realtime --script`)::
+
+    {
+      "caller_lines": ["주문번호는 1234번이에요.", ...],
+      "agent_turns": [
+        {"text": "조회해 보겠습니다.",
+         "tool_call": {"name": "lookup_order",
+                       "arguments": {"source": "phone"},
+                       "arguments_from_caller": {"order_id": "(\\\\d+)번"}}},
+        {"text": "주문 {order_id}번은 {status}입니다. 도착은 {delivery.eta}."}
+      ],
+      "idle_turns": [{"text": "여보세요, 아직 통화 중이신가요?"}],
+      "out_of_band_turns": [{"text": "요약: 배송 문의"}]
+    }
+
+- `caller_lines`: the transcript of each *spoken* user turn, in order, cycled. A turn is spoken
+  when VAD ended it or a manual commit held a voiced run; committed silence (a manual commit or
+  an idle timeout) transcribes as "" and uses no line.
+- `agent_turns`: one per in-band response, cycled. `tool_call` runs after the text, only if the
+  session declares that function and `tool_choice` allows it. `arguments_from_caller` maps an
+  argument to a regex searched in the caller's latest words in the response's context (typed
+  `input_text`, or the line the last audio turn spoke); group 1 (else the whole match) is the
+  value, and a non-matching argument is left out. `{field}` / `{a.b}` in `text` is filled from
+  the JSON object of the latest `function_call_output` in context; unfilled ones stay verbatim.
+- `idle_turns`: what responses to `input_audio_buffer.timeout_triggered` say (default: one
+  Korean "are you still there?"); an empty list makes them take the next agent turn instead.
+- `out_of_band_turns`: what `conversation: "none"` responses say, cycled; when empty (the
+  default) they quote the texts of the items they read, so a test can see their context.
+
+Idle and out-of-band responses never shift the `agent_turns` sequence.
 """
 
 from __future__ import annotations
@@ -20,6 +53,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from calls.simulator import realtime_errors as errors
+from calls.simulator import realtime_models as models
 from calls.simulator.realtime_connection import RealtimeOptions
 from calls.simulator.realtime_ids import new_id
 from calls.simulator.realtime_response import ResponseTiming
@@ -123,8 +157,13 @@ class FakeRealtimeServer:
             return await self._accepted.get()
 
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Refuse wrong paths with 404 and a missing or wrong bearer key with 401 (§1.1)."""
-        if urlsplit(request.path).path != REALTIME_PATH:
+        """Refuse wrong paths (404), a missing or wrong bearer key (401) and unknown models.
+
+        An unknown `?model=` fails the upgrade with 404 `model_not_found`, the REST API's shape
+        for the same mistake; UNCONFIRMED for the Realtime handshake.
+        """
+        url = urlsplit(request.path)
+        if url.path != REALTIME_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return _json_response(
@@ -138,6 +177,11 @@ class FakeRealtimeServer:
                     }
                 },
             )
+        model = parse_qs(url.query).get("model", [self.options.default_model])[0]
+        if model not in models.REALTIME_MODELS:
+            error = models.unknown_model(model)
+            body = {"message": error.message, "type": error.type, "param": None, "code": error.code}
+            return _json_response(HTTPStatus.NOT_FOUND, {"error": body})
         return None
 
     async def _handle(self, websocket: ServerConnection) -> None:

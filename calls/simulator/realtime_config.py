@@ -6,7 +6,9 @@ import copy
 from typing import Any
 
 from calls.simulator import realtime_errors as errors
+from calls.simulator import realtime_models as models
 from calls.simulator import realtime_schema as schema
+from calls.simulator.realtime_items import response_input
 
 DEFAULT_INSTRUCTIONS = (
     "You are a helpful, witty, and friendly AI. Act like a human, but remember that you aren't "
@@ -26,8 +28,7 @@ SESSION_KEYS = {
     "include",
     "prompt",
 }
-# UNCONFIRMED: only reasoning models (gpt-realtime-2*) are known to take these; an observation
-# says gpt-realtime-1.5 rejects `reasoning`, so the fake refuses them for other models.
+# Only reasoning models take these (SDK); other models refuse them as `unsupported_parameter`.
 REASONING_KEYS = {"reasoning", "parallel_tool_calls"}
 RESPONSE_KEYS = {
     "conversation",
@@ -74,9 +75,7 @@ def default_session(session_id: str, model: str, expires_at: int, silence_durati
     }
 
 
-def apply_session_update(
-    current: dict, update: Any, *, voice_locked: bool, silence_default: int
-) -> dict:
+def apply_session_update(current: dict, update: Any, *, voice_locked: bool) -> dict:
     """Return the config after `update`, or raise `RealtimeError` leaving `current` untouched.
 
     Only sent fields change. `audio`, `audio.input` and `audio.output` merge key by key; leaf
@@ -85,10 +84,8 @@ def apply_session_update(
     """
     if update is None:
         raise errors.missing_parameter("session")
-    allowed = SESSION_KEYS | (
-        REASONING_KEYS if schema.is_reasoning_model(current["model"]) else set()
-    )
-    schema.require_keys(update, "session", allowed)
+    schema.require_keys(update, "session", SESSION_KEYS | REASONING_KEYS)
+    _refuse_reasoning_keys(update, "session", current["model"])
     if "type" not in update:
         raise errors.missing_parameter("session.type")
     # This fake serves conversation sessions only; a transcription session is another endpoint.
@@ -97,9 +94,9 @@ def apply_session_update(
     for key, value in update.items():
         path = f"session.{key}"
         if key == "audio":
-            _merge_audio(merged["audio"], value, voice_locked, silence_default)
+            _merge_audio(merged["audio"], value, voice_locked)
         elif key == "model":
-            if schema.string(value, path) != current["model"]:
+            if schema.choice(value, path, models.REALTIME_MODELS) != current["model"]:
                 # UNCONFIRMED wording and code; the SDK only says the model cannot change.
                 raise errors.RealtimeError(
                     "invalid_value", "Cannot update a session's model.", path
@@ -118,7 +115,15 @@ def apply_session_update(
     return merged
 
 
-def _merge_audio(audio: dict, value: Any, voice_locked: bool, silence_default: int) -> None:
+def _refuse_reasoning_keys(given: dict, path: str, model: str) -> None:
+    """Refuse `reasoning`/`parallel_tool_calls` for models that do not reason."""
+    if models.is_reasoning_model(model):
+        return
+    for key in sorted(REASONING_KEYS & set(given)):
+        raise models.unsupported(f"{path}.{key}")
+
+
+def _merge_audio(audio: dict, value: Any, voice_locked: bool) -> None:
     """Merge `session.audio` into `audio` in place (the caller works on a copy)."""
     schema.require_keys(value, "session.audio", {"input", "output"})
     if "input" in value:
@@ -131,15 +136,15 @@ def _merge_audio(audio: dict, value: Any, voice_locked: bool, silence_default: i
             target["format"] = schema.audio_format(given["format"], f"{path}.format")
         if "noise_reduction" in given:
             target["noise_reduction"] = schema.noise_reduction(
-                given["noise_reduction"], f"{path}.noise_reduction"
+                given["noise_reduction"], f"{path}.noise_reduction", target["noise_reduction"]
             )
         if "transcription" in given:
-            target["transcription"] = schema.transcription(
+            target["transcription"] = models.transcription(
                 given["transcription"], f"{path}.transcription"
             )
         if "turn_detection" in given:
             target["turn_detection"] = schema.turn_detection(
-                given["turn_detection"], f"{path}.turn_detection", silence_default
+                given["turn_detection"], f"{path}.turn_detection"
             )
     if "output" in value:
         path = "session.audio.output"
@@ -176,7 +181,7 @@ _SESSION_FIELDS = {
     "truncation": schema.truncation,
     "include": schema.include,
     "prompt": schema.prompt,
-    "reasoning": schema.reasoning,
+    "reasoning": models.reasoning,
     "parallel_tool_calls": schema.boolean,
 }
 
@@ -184,10 +189,8 @@ _SESSION_FIELDS = {
 def response_settings(session: dict, params: Any) -> dict:
     """Validate `response.create.response` and return the settings the response runs with."""
     params = {} if params is None else params
-    allowed = RESPONSE_KEYS | (
-        REASONING_KEYS if schema.is_reasoning_model(session["model"]) else set()
-    )
-    schema.require_keys(params, "response", allowed)
+    schema.require_keys(params, "response", RESPONSE_KEYS | REASONING_KEYS)
+    _refuse_reasoning_keys(params, "response", session["model"])
     output = session["audio"]["output"]
     settings = {
         "conversation": "auto",
@@ -200,6 +203,7 @@ def response_settings(session: dict, params: Any) -> dict:
         "tool_choice": session["tool_choice"],
         "max_output_tokens": session["max_output_tokens"],
         "metadata": None,
+        "input": None,  # None: the response reads the default conversation
     }
     for key, value in params.items():
         path = f"response.{key}"
@@ -210,8 +214,7 @@ def response_settings(session: dict, params: Any) -> dict:
         elif key == "metadata":
             settings[key] = _metadata(value, path)
         elif key == "input":
-            if not isinstance(value, list):
-                raise errors.invalid_type(path, "an array", value)
+            settings[key] = response_input(value, path)
         elif key in _SESSION_FIELDS:
             settings[key] = _SESSION_FIELDS[key](value, path)
     return settings

@@ -49,7 +49,8 @@ class RealtimeOptions:
     timing: ResponseTiming = field(default_factory=ResponseTiming)
     session_max_seconds: float = 3600
     transcription_delay_ms: int = 0
-    # §2.3: the SPEC session.created shows 200 ms; the docs say 500 ms. UNCONFIRMED which is live.
+    # §2.3: the silence window of the session.created default, where the SPEC example shows
+    # 200 ms. A client turn_detection that omits it gets the SDK default 500 ms (§11.4).
     default_silence_duration_ms: int = 200
     # §1.1: UNCONFIRMED which model serves a URL without ?model=.
     default_model: str = "gpt-realtime"

@@ -16,6 +16,7 @@ class Conversation:
         self.items: list[dict] = []
         self.generated_ms: dict[str, float] = {}  # assistant item id -> ms of audio generated
         self.audio: dict[str, bytearray] = {}  # item id -> raw audio bytes (for retrieve)
+        self.input_ms: dict[str, float] = {}  # user item id -> ms of input audio it holds
         self.truncations: dict[str, dict] = {}  # item id -> {audio_end_ms, dropped_transcript}
 
     def get(self, item_id: str) -> dict | None:
@@ -45,6 +46,27 @@ class Conversation:
             )
         self.items.insert(self.items.index(anchor) + 1, item)
         return previous_item_id  # type: ignore[return-value]
+
+    def resolve(self, entries: list[tuple[dict, bytes]], path: str) -> list[dict]:
+        """Return the items an out-of-band `input` names: new items as given, references by id.
+
+        Nothing is added to the conversation. A reference to an unknown id is an error
+        (UNCONFIRMED code, by analogy with `item_retrieve_invalid_item_id`).
+        """
+        items = []
+        for index, (entry, _audio) in enumerate(entries):
+            if entry["type"] != "item_reference":
+                items.append(entry)
+                continue
+            item = self.get(entry["id"])
+            if item is None:
+                raise RealtimeError(
+                    "invalid_value",
+                    f"Item with id '{entry['id']}' not found in this session.",
+                    f"{path}[{index}].id",
+                )
+            items.append(item)
+        return items
 
     def delete(self, item_id: str) -> None:
         """Remove an item; unknown ids are an error."""

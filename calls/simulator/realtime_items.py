@@ -40,47 +40,64 @@ def decode_audio(value: Any, param: str) -> bytes:
         ) from None
 
 
-def client_item(item: Any) -> tuple[dict, bytes]:
+def client_item(item: Any, path: str = "item") -> tuple[dict, bytes]:
     """Return the stored item (no audio inside, status completed) and any input audio it carried."""
-    path = "item"
     kind = schema.require_keys(item, path, set().union(*ITEM_KEYS.values())).get("type")
     if kind is None:
-        raise errors.missing_parameter("item.type")
-    schema.choice(kind, "item.type", list(ITEM_KEYS))
+        raise errors.missing_parameter(f"{path}.type")
+    schema.choice(kind, f"{path}.type", list(ITEM_KEYS))
     schema.require_keys(item, path, ITEM_KEYS[kind])
     stored = {
-        "id": schema.string(item.get("id") or new_id("item"), "item.id"),
+        "id": schema.string(item.get("id") or new_id("item"), f"{path}.id"),
         "object": "realtime.item",
         "type": kind,
         "status": "completed",
     }
     audio = b""
     if kind == "message":
-        role = schema.choice(item.get("role"), "item.role", list(PART_TYPES_BY_ROLE))
+        role = schema.choice(item.get("role"), f"{path}.role", list(PART_TYPES_BY_ROLE))
         stored["role"] = role
-        stored["content"], audio = _content(item.get("content"), role)
-    elif kind == "function_call":
-        for key in ("name", "call_id", "arguments"):
-            if key not in item:
-                raise errors.missing_parameter(f"item.{key}")
-            stored[key] = schema.string(item[key], f"item.{key}")
+        stored["content"], audio = _content(item.get("content"), role, path)
     else:
-        for key in ("call_id", "output"):
+        required = {"function_call": ("name", "call_id", "arguments")}
+        for key in required.get(kind, ("call_id", "output")):
             if key not in item:
-                raise errors.missing_parameter(f"item.{key}")
-            stored[key] = schema.string(item[key], f"item.{key}")
+                raise errors.missing_parameter(f"{path}.{key}")
+            stored[key] = schema.string(item[key], f"{path}.{key}")
     return stored, audio
 
 
-def _content(parts: Any, role: str) -> tuple[list[dict], bytes]:
+def response_input(value: Any, path: str) -> list[tuple[dict, bytes]]:
+    """Validate `response.create.response.input`: new items and `item_reference`s (by id).
+
+    References are returned as `{"type": "item_reference", "id": ...}` for the session to
+    resolve; only the input array may hold them, never `conversation.item.create`.
+    """
+    if not isinstance(value, list):
+        raise errors.invalid_type(path, "an array", value)
+    entries = []
+    for index, entry in enumerate(value):
+        where = f"{path}[{index}]"
+        if isinstance(entry, dict) and entry.get("type") == "item_reference":
+            schema.require_keys(entry, where, {"type", "id"})
+            if "id" not in entry:
+                raise errors.missing_parameter(f"{where}.id")
+            reference = {"type": "item_reference", "id": schema.string(entry["id"], f"{where}.id")}
+            entries.append((reference, b""))
+        else:
+            entries.append(client_item(entry, where))
+    return entries
+
+
+def _content(parts: Any, role: str, path: str) -> tuple[list[dict], bytes]:
     """Validate message content parts for the role; strip audio, which events never include."""
     if parts is None:
-        raise errors.missing_parameter("item.content")
+        raise errors.missing_parameter(f"{path}.content")
     if not isinstance(parts, list):
-        raise errors.invalid_type("item.content", "an array", parts)
+        raise errors.invalid_type(f"{path}.content", "an array", parts)
     content, audio = [], b""
     for index, part in enumerate(parts):
-        where = f"item.content[{index}]"
+        where = f"{path}.content[{index}]"
         kind = schema.require_keys(part, where, set().union(*PART_KEYS.values())).get("type")
         schema.choice(kind, f"{where}.type", PART_TYPES_BY_ROLE[role])
         schema.require_keys(part, where, PART_KEYS[kind])

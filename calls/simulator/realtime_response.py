@@ -10,15 +10,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from calls.simulator import realtime_audio as audio
+from calls.simulator import realtime_usage as usage
 from calls.simulator.realtime_conversation import Conversation
 from calls.simulator.realtime_ids import new_id
 from calls.simulator.realtime_script import AgentTurn
 
 Emit = Callable[[dict], Awaitable[None]]
-# Rough token rates used for plausible usage numbers: audio in 10/s, audio out 20/s.
-INPUT_AUDIO_MS_PER_TOKEN = 100
-OUTPUT_AUDIO_MS_PER_TOKEN = 50
-TEXT_CHARS_PER_TOKEN = 2  # Korean text is dense; two characters per token is close enough
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,8 @@ class ResponseRun:
         turn: AgentTurn,
         index: int,
         conversation: Conversation,
-        input_usage: dict,
+        context_tokens: dict,
+        cached_tokens: dict,
         timing: ResponseTiming,
         rate_limits: str | None = "start",
     ) -> None:
@@ -55,7 +53,9 @@ class ResponseRun:
         # Out-of-band responses write nothing to the default conversation (§3).
         self.conversation = None if self.out_of_band else conversation
         self.conversation_id = None if self.out_of_band else conversation.id
-        self.input_usage = input_usage
+        self.context_tokens = context_tokens  # per-modality input tokens of what it reads
+        self.cached_tokens = cached_tokens
+        self.context: list[dict] = []  # the items this response read (set by the session)
         self.timing = timing
         self.rate_limits = rate_limits
         self.cancel_reason: str | None = None
@@ -71,7 +71,7 @@ class ResponseRun:
             self.cancel_reason = reason
             self._wake.set()
 
-    def envelope(self, status: str, status_details: dict | None, usage: dict | None) -> dict:
+    def envelope(self, status: str, status_details: dict | None, used: dict | None) -> dict:
         """Return the `realtime.response` object in its current state."""
         return {
             "object": "realtime.response",
@@ -85,7 +85,7 @@ class ResponseRun:
             "audio": {
                 "output": {"format": self.settings["format"], "voice": self.settings["voice"]}
             },
-            "usage": usage,
+            "usage": used,
             "metadata": self.settings["metadata"],
         }
 
@@ -108,7 +108,10 @@ class ResponseRun:
         if self.rate_limits == "end":
             await self._rate_limits()
         status, details = self._final_status()
-        done = self.envelope(status, details, self._usage())
+        used = usage.response_usage(
+            self.context_tokens, self.cached_tokens, self._text_tokens, self.audio_ms
+        )
+        done = self.envelope(status, details, used)
         await self.emit({"type": "response.done", "response": done})
 
     def _stopped(self) -> bool:
@@ -129,7 +132,9 @@ class ResponseRun:
         limit = self.settings["max_output_tokens"]
         if limit == "inf" or not text:
             return text
-        needed = self._output_tokens(len(text), len(text) * self.timing.ms_per_char)
+        needed = usage.text_tokens(len(text)) + usage.output_audio_tokens(
+            len(text) * self.timing.ms_per_char
+        )
         if needed <= limit:
             return text
         self.incomplete = True
@@ -215,13 +220,25 @@ class ResponseRun:
             spoken = await self._stream_text(text, where)
             item["content"] = [{"type": "output_text", "text": spoken}]
         else:
-            spoken = await self._stream_audio(text, where)
-            item["content"] = [{"type": "output_audio", "transcript": spoken}]
-        self._text_tokens += math.ceil(len(spoken) / TEXT_CHARS_PER_TOKEN)
+            # The audio part exists from content_part.added on, so the item can be truncated
+            # while it streams (openai-agents truncates before it cancels, §11.4).
+            item["content"] = [{"type": "output_audio", "transcript": ""}]
+            spoken = await self._stream_audio(text, where, item["content"][0])
+            if not self._truncated(item["id"]):
+                item["content"][0]["transcript"] = spoken
+        self._text_tokens += usage.text_tokens(len(spoken))
         await self._finish_item(item, output_index)
 
-    async def _stream_audio(self, text: str, where: dict) -> str:
-        """Send interleaved audio and transcript deltas, then their `.done` events."""
+    def _truncated(self, item_id: str) -> bool:
+        """Tell whether the client truncated this item of the conversation."""
+        return self.conversation is not None and item_id in self.conversation.truncations
+
+    async def _stream_audio(self, text: str, where: dict, part: dict) -> str:
+        """Send interleaved audio and transcript deltas, then their `.done` events.
+
+        `part` is the item's stored audio part; its transcript grows with the deltas until the
+        client truncates the item, which freezes it at what was heard.
+        """
         await self.emit(
             {
                 "type": "response.content_part.added",
@@ -250,6 +267,8 @@ class ResponseRun:
             words = text[len(spoken) : len(text) * (number + 1) // chunks]
             if words:
                 spoken += words
+                if not self._truncated(where["item_id"]):
+                    part["transcript"] = spoken
                 await self.emit(
                     {"type": "response.output_audio_transcript.delta", **where, "delta": words}
                 )
@@ -257,8 +276,8 @@ class ResponseRun:
         await self.emit(
             {"type": "response.output_audio_transcript.done", **where, "transcript": spoken}
         )
-        part = {"type": "audio", "transcript": spoken}
-        await self.emit({"type": "response.content_part.done", **where, "part": part})
+        done_part = {"type": "audio", "transcript": spoken}
+        await self.emit({"type": "response.content_part.done", **where, "part": done_part})
         return spoken
 
     def _chunk_due(self, start: float, number: int) -> float | None:
@@ -289,7 +308,8 @@ class ResponseRun:
     def _record_audio(self, item_id: str, wire: bytes, ms: float) -> None:
         """Remember generated audio per item, which bounds what truncate accepts."""
         self.audio_ms += ms
-        if self.conversation is not None:
+        # A truncated item keeps only the audio up to the cut, even while the stream goes on.
+        if self.conversation is not None and not self._truncated(item_id):
             conversation = self.conversation
             conversation.generated_ms[item_id] = conversation.generated_ms.get(item_id, 0) + ms
             conversation.audio.setdefault(item_id, bytearray()).extend(wire)
@@ -328,7 +348,7 @@ class ResponseRun:
             }
         )
         item["arguments"] = encoded
-        self._text_tokens += math.ceil(len(encoded) / 4) + 5
+        self._text_tokens += usage.text_tokens(len(encoded)) + 5
         await self._finish_item(item, output_index)
 
     async def _rate_limits(self) -> None:
@@ -342,52 +362,6 @@ class ResponseRun:
                 ],
             }
         )
-
-    def _output_tokens(self, text_chars: int, audio_ms: float) -> int:
-        """Estimate output tokens for a transcript length and an audio duration."""
-        return math.ceil(text_chars / TEXT_CHARS_PER_TOKEN) + math.ceil(
-            audio_ms / OUTPUT_AUDIO_MS_PER_TOKEN
-        )
-
-    def _usage(self) -> dict:
-        """Return GA usage (`input_token_details` / `output_token_details`) for response.done."""
-        audio_tokens = math.ceil(self.audio_ms / OUTPUT_AUDIO_MS_PER_TOKEN)
-        output_tokens = self._text_tokens + audio_tokens
-        input_tokens = self.input_usage["text_tokens"] + self.input_usage["audio_tokens"]
-        return {
-            "total_tokens": input_tokens + output_tokens,
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "input_token_details": {
-                **self.input_usage,
-                "image_tokens": 0,
-                "cached_tokens_details": {
-                    "text_tokens": self.input_usage["cached_tokens"],
-                    "audio_tokens": 0,
-                    "image_tokens": 0,
-                },
-            },
-            "output_token_details": {
-                "text_tokens": self._text_tokens,
-                "audio_tokens": audio_tokens,
-            },
-        }
-
-
-def input_usage(
-    instructions: str, conversation: Conversation, input_audio_ms: float, cached: int
-) -> dict:
-    """Estimate the input token details of a response from the context it reads."""
-    text_chars = len(instructions) + sum(
-        len(part.get("text") or part.get("transcript") or "")
-        for item in conversation.items
-        for part in item.get("content", [])
-    )
-    return {
-        "text_tokens": math.ceil(text_chars / TEXT_CHARS_PER_TOKEN),
-        "audio_tokens": math.ceil(input_audio_ms / INPUT_AUDIO_MS_PER_TOKEN),
-        "cached_tokens": cached,
-    }
 
 
 def _copy(item: dict) -> dict:

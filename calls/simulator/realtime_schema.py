@@ -18,16 +18,6 @@ VOICES = [
     "marin",
     "cedar",
 ]
-TRANSCRIPTION_MODELS = [
-    "whisper-1",
-    "gpt-4o-transcribe",
-    "gpt-4o-mini-transcribe",
-    "gpt-4o-mini-transcribe-2025-12-15",
-    "gpt-4o-transcribe-diarize",
-    "gpt-transcribe",
-    "gpt-live-transcribe",
-    "gpt-realtime-whisper",
-]
 FORMAT_TYPES = ["audio/pcm", "audio/pcmu", "audio/pcma"]
 PCM_RATE = 24000
 EAGERNESS = ["low", "medium", "high", "auto"]
@@ -45,6 +35,23 @@ SEMANTIC_VAD_DEFAULTS = {
     "eagerness": "auto",
     "create_response": True,
     "interrupt_response": True,
+}
+
+
+# Top-level keys of an MCP tool in the SDK's `RealtimeToolsConfigUnionParam.Mcp`.
+MCP_TOOL_KEYS = {
+    "type",
+    "server_label",
+    "allowed_callers",
+    "allowed_tools",
+    "authorization",
+    "connector_id",
+    "defer_loading",
+    "headers",
+    "require_approval",
+    "server_description",
+    "server_url",
+    "tunnel_id",
 }
 
 
@@ -121,7 +128,9 @@ def voice(value: Any, path: str) -> str | dict:
     """Accept a built-in voice name or a custom `{"id": "voice_..."}`."""
     if isinstance(value, dict):
         require_keys(value, path, {"id"})
-        return {"id": string(value.get("id"), f"{path}.id")}
+        if "id" not in value:
+            raise errors.missing_parameter(f"{path}.id")
+        return {"id": string(value["id"], f"{path}.id")}
     return choice(value, path, VOICES)
 
 
@@ -135,8 +144,8 @@ def output_modalities(value: Any, path: str) -> list[str]:
     return list(value)
 
 
-def turn_detection(value: Any, path: str, silence_default: int = 500) -> dict | None:
-    """Normalise server_vad / semantic_vad settings, filling the documented defaults."""
+def turn_detection(value: Any, path: str) -> dict | None:
+    """Normalise server_vad / semantic_vad settings, filling the SDK's defaults (0.5/300/500)."""
     if value is None:
         return None
     require_keys(value, path, set(SERVER_VAD_DEFAULTS) | set(SEMANTIC_VAD_DEFAULTS))
@@ -147,8 +156,6 @@ def turn_detection(value: Any, path: str, silence_default: int = 500) -> dict | 
     defaults = SERVER_VAD_DEFAULTS if kind == "server_vad" else SEMANTIC_VAD_DEFAULTS
     require_keys(value, path, set(defaults))
     result = dict(defaults)
-    if kind == "server_vad":
-        result["silence_duration_ms"] = silence_default
     for key, item in value.items():
         where = f"{path}.{key}"
         if key == "threshold":
@@ -164,30 +171,24 @@ def turn_detection(value: Any, path: str, silence_default: int = 500) -> dict | 
     return result
 
 
-def transcription(value: Any, path: str) -> dict | None:
-    """Validate the input transcription settings (off when null)."""
+def noise_reduction(value: Any, path: str, current: dict | None) -> dict | None:
+    """Validate `{"type": "near_field"|"far_field", "strength": n}` (off when null).
+
+    `strength` defaults to 1 when noise reduction is first enabled; omitting it from an
+    update keeps the current strength (SDK docstring).
+    """
     if value is None:
         return None
-    allowed = {"model", "language", "prompt", "languages", "keywords", "delay"}
-    require_keys(value, path, allowed)
-    result = dict(value)
-    if "model" in value:
-        choice(value["model"], f"{path}.model", TRANSCRIPTION_MODELS)
-    for key in ("language", "prompt"):
-        if key in value:
-            string(value[key], f"{path}.{key}")
-    for key in ("languages", "keywords"):
-        if key in value and not isinstance(value[key], list):
-            raise errors.invalid_type(f"{path}.{key}", "an array", value[key])
+    require_keys(value, path, {"type", "strength"})
+    if "type" not in value:
+        raise errors.missing_parameter(f"{path}.type")
+    result = {"type": choice(value["type"], f"{path}.type", ["near_field", "far_field"])}
+    if "strength" in value:
+        # UNCONFIRMED upper bound: the SDK only says higher values suppress more.
+        result["strength"] = decimal(value["strength"], f"{path}.strength", 0.0, float("inf"))
+    else:
+        result["strength"] = (current or {}).get("strength", 1.0)
     return result
-
-
-def noise_reduction(value: Any, path: str) -> dict | None:
-    """Validate `{"type": "near_field"|"far_field"}` (off when null)."""
-    if value is None:
-        return None
-    require_keys(value, path, {"type"})
-    return {"type": choice(value.get("type"), f"{path}.type", ["near_field", "far_field"])}
 
 
 def tools(value: Any, path: str) -> list[dict]:
@@ -206,6 +207,11 @@ def tools(value: Any, path: str) -> list[dict]:
             string(tool["name"], f"{where}.name")
             if "parameters" in tool and not isinstance(tool["parameters"], dict):
                 raise errors.invalid_type(f"{where}.parameters", "an object", tool["parameters"])
+        else:
+            require_keys(tool, where, MCP_TOOL_KEYS)
+            if "server_label" not in tool:
+                raise errors.missing_parameter(f"{where}.server_label")
+            string(tool["server_label"], f"{where}.server_label")
     return [dict(tool) for tool in value]
 
 
@@ -241,8 +247,11 @@ def truncation(value: Any, path: str) -> str | dict:
     if isinstance(value, str):
         return choice(value, path, ["auto", "disabled"])
     require_keys(value, path, {"type", "retention_ratio", "token_limits"})
-    choice(value.get("type"), f"{path}.type", ["retention_ratio"])
-    decimal(value.get("retention_ratio"), f"{path}.retention_ratio", 0.0, 1.0)
+    for key in ("type", "retention_ratio"):
+        if key not in value:
+            raise errors.missing_parameter(f"{path}.{key}")
+    choice(value["type"], f"{path}.type", ["retention_ratio"])
+    decimal(value["retention_ratio"], f"{path}.retention_ratio", 0.0, 1.0)
     if "token_limits" in value:
         limits = require_keys(value["token_limits"], f"{path}.token_limits", {"post_instructions"})
         if "post_instructions" in limits:
@@ -269,15 +278,3 @@ def prompt(value: Any, path: str) -> dict | None:
     require_keys(value, path, {"id", "version", "variables"})
     string(value.get("id"), f"{path}.id")
     return dict(value)
-
-
-def reasoning(value: Any, path: str) -> dict:
-    """Accept `{"effort": ...}` for reasoning models."""
-    require_keys(value, path, {"effort"})
-    choice(value.get("effort"), f"{path}.effort", ["minimal", "low", "medium", "high", "xhigh"])
-    return dict(value)
-
-
-def is_reasoning_model(model: str) -> bool:
-    """Tell whether `reasoning`/`parallel_tool_calls` apply (the `gpt-realtime-2*` family)."""
-    return model.startswith("gpt-realtime-2")

@@ -10,6 +10,7 @@ from websockets.asyncio.server import ServerConnection
 
 from calls.simulator import realtime_errors as errors
 from calls.simulator import realtime_schema as schema
+from calls.simulator import realtime_usage as usage
 from calls.simulator.realtime_audio import bytes_per_ms
 from calls.simulator.realtime_config import (
     apply_session_update,
@@ -22,11 +23,16 @@ from calls.simulator.realtime_conversation import Conversation
 from calls.simulator.realtime_errors import RealtimeError
 from calls.simulator.realtime_ids import new_id
 from calls.simulator.realtime_input import InputAudio
-from calls.simulator.realtime_items import client_item, decode_audio, with_audio
-from calls.simulator.realtime_response import ResponseRun, input_usage
-from calls.simulator.realtime_script import RealtimeScript
-from calls.simulator.realtime_transcription import transcription_events
-from calls.simulator.realtime_vad import VadEvent
+from calls.simulator.realtime_items import client_item, with_audio
+from calls.simulator.realtime_response import ResponseRun
+from calls.simulator.realtime_script import (
+    AgentTurn,
+    RealtimeScript,
+    context_turn,
+    latest_caller_words,
+    latest_function_output,
+)
+from calls.simulator.realtime_turns import CallerTurns
 
 # Fields each client event may carry besides `type` and `event_id` (SDK client union, §3).
 CLIENT_EVENT_FIELDS = {
@@ -42,10 +48,9 @@ CLIENT_EVENT_FIELDS = {
     "response.cancel": {"response_id"},
     "output_audio_buffer.clear": {"response_id"},
 }
-COMMIT_MINIMUM_MS = 100
 
 
-class RealtimeSession(SessionConnection):
+class RealtimeSession(CallerTurns, SessionConnection):
     """The protocol state of one connection; `config` is the effective GA session object."""
 
     def __init__(
@@ -66,13 +71,14 @@ class RealtimeSession(SessionConnection):
         self.input = InputAudio(self._input_format(), turn_detection(self.config))
         self.active: ResponseRun | None = None
         self.runs: dict[str, tuple[ResponseRun, asyncio.Task]] = {}
+        self.responses: list[ResponseRun] = []  # every response so far, for tests to inspect
+        self.heard: dict[str, str] = {}  # user audio item id -> the caller line it spoke
         self._response_count = 0
-        self._user_turns = 0
-        self._input_audio_ms = 0.0
-        self._cached_tokens = 0
+        self._agent_turns = 0
+        self._idle_turns = 0
+        self._out_of_band_turns = 0
+        self._cached_context: dict | None = None  # per-modality tokens of the last context
         self._voice_locked = False
-        self._speech_item_id: str | None = None
-        self._idle_deadline_ms: float | None = None
 
     @property
     def audio_ms(self) -> float:
@@ -103,144 +109,12 @@ class RealtimeSession(SessionConnection):
         if rejection:
             raise errors.forced_rejection(rejection, event.get("session"))
         self.config = apply_session_update(
-            self.config,
-            event.get("session"),
-            voice_locked=self._voice_locked,
-            silence_default=self.options.default_silence_duration_ms,
+            self.config, event.get("session"), voice_locked=self._voice_locked
         )
         self.input.configure(self._input_format(), turn_detection(self.config))
         if self._idle_timeout_ms() is None:
             self._idle_deadline_ms = None
         await self.emit({"type": "session.updated", "session": copy.deepcopy(self.config)})
-
-    # --- input audio -----------------------------------------------------------------------------
-
-    async def on_input_audio_buffer_append(self, event: dict) -> None:
-        """Count and analyse audio; appends are never acknowledged."""
-        if "audio" not in event:
-            raise errors.missing_parameter("audio")
-        for decision in self.input.append(decode_audio(event["audio"], "audio")):
-            if decision.kind == "speech_started":
-                await self._speech_started(decision)
-            else:
-                await self._speech_stopped(decision)
-        await self._check_idle()
-
-    async def on_input_audio_buffer_commit(self, event: dict) -> None:
-        """Commit the buffer by hand; at least 100 ms must be buffered."""
-        if self.input.buffer_ms < COMMIT_MINIMUM_MS:
-            raise errors.commit_empty(self.input.buffer_ms)
-        data, _ = self.input.take()
-        item_id, self._speech_item_id = self._speech_item_id or new_id("item"), None
-        await self._commit_user_audio(item_id, data, spoken=True)
-
-    async def on_input_audio_buffer_clear(self, event: dict) -> None:
-        """Drop the buffer and any speech in progress."""
-        self.input.clear()
-        self._speech_item_id = None
-        await self.emit({"type": "input_audio_buffer.cleared"})
-
-    async def _speech_started(self, decision: VadEvent) -> None:
-        """Announce speech; with `interrupt_response` it cancels the active response (§5.1)."""
-        self._speech_item_id = new_id("item")
-        self._idle_deadline_ms = None
-        await self.emit(
-            {
-                "type": "input_audio_buffer.speech_started",
-                "audio_start_ms": decision.audio_ms,
-                "item_id": self._speech_item_id,
-            }
-        )
-        if self.active is not None and turn_detection(self.config)["interrupt_response"]:
-            await self._cancel(self.active, "turn_detected")
-
-    async def _speech_stopped(self, decision: VadEvent) -> None:
-        """End the turn: speech_stopped, commit, user item, then maybe a response (§4.1)."""
-        item_id, self._speech_item_id = self._speech_item_id or new_id("item"), None
-        await self.emit(
-            {
-                "type": "input_audio_buffer.speech_stopped",
-                "audio_end_ms": decision.audio_ms,
-                "item_id": item_id,
-            }
-        )
-        await self._commit_user_audio(item_id, self.input.committed_segment, spoken=True)
-        # With interrupt_response off a response may still be running; the server-side
-        # auto-response is then skipped rather than reported as an error to the client.
-        if turn_detection(self.config)["create_response"] and self.active is None:
-            await self._start_response(None)
-
-    async def _commit_user_audio(self, item_id: str, data: bytes, *, spoken: bool) -> None:
-        """Turn committed audio into a user item and transcribe it when configured."""
-        previous = self.conversation.last_id()
-        await self.emit(
-            {
-                "type": "input_audio_buffer.committed",
-                "previous_item_id": previous,
-                "item_id": item_id,
-            }
-        )
-        item = {
-            "id": item_id,
-            "object": "realtime.item",
-            "type": "message",
-            "status": "completed",
-            "role": "user",
-            "content": [{"type": "input_audio", "transcript": None}],
-        }
-        self.conversation.add(item)
-        self.conversation.audio[item_id] = bytearray(data)
-        self._input_audio_ms += len(data) / bytes_per_ms(self._input_format())
-        await self.emit(
-            {"type": "conversation.item.added", "previous_item_id": previous, "item": item}
-        )
-        transcript = ""
-        if spoken:
-            transcript = self.script.caller_line(self._user_turns)
-            self._user_turns += 1
-        waits = self.options.user_item_done_waits_for_transcript
-        if self.config["audio"]["input"]["transcription"] is not None:
-            self.spawn(self._transcribe(item, transcript, send_item_done=waits))
-            if waits:
-                return
-        await self.emit({"type": "conversation.item.done", "item": copy.deepcopy(item)})
-
-    async def _transcribe(self, item: dict, transcript: str, *, send_item_done: bool) -> None:
-        """Send transcription deltas and `.completed` after the configured delay (async, §4.1)."""
-        await asyncio.sleep(self.options.transcription_delay_ms / 1000)
-        settings = self.config["audio"]["input"]["transcription"] or {}
-        audio_bytes = len(self.conversation.audio.get(item["id"], b""))
-        seconds = audio_bytes / bytes_per_ms(self._input_format()) / 1000
-        item["content"][0]["transcript"] = transcript
-        for event in transcription_events(item["id"], transcript, settings.get("model"), seconds):
-            await self.emit(event)
-        if send_item_done:
-            await self.emit({"type": "conversation.item.done", "item": copy.deepcopy(item)})
-
-    async def _check_idle(self) -> None:
-        """Fire server_vad `idle_timeout_ms` once the audio clock passes the deadline (§4.4).
-
-        The countdown runs on the audio clock from response.done + the response's audio length,
-        because a phone bridge streams audio continuously; UNCONFIRMED whether the live service
-        counts wall time instead.
-        """
-        deadline = self._idle_deadline_ms
-        if deadline is None or self.active or self.input.in_speech or self.audio_ms < deadline:
-            return
-        self._idle_deadline_ms = None
-        data, buffered_ms = self.input.take()
-        item_id = new_id("item")
-        await self.emit(
-            {
-                "type": "input_audio_buffer.timeout_triggered",
-                "audio_start_ms": round(self.audio_ms - buffered_ms),
-                "audio_end_ms": round(self.audio_ms),
-                "item_id": item_id,
-            }
-        )
-        await self._commit_user_audio(item_id, data, spoken=False)
-        if turn_detection(self.config)["create_response"]:
-            await self._start_response(None)
 
     # --- conversation items ----------------------------------------------------------------------
 
@@ -266,6 +140,7 @@ class RealtimeSession(SessionConnection):
         )
         if audio:
             self.conversation.audio[item["id"]] = bytearray(audio)
+            self.conversation.input_ms[item["id"]] = len(audio) / bytes_per_ms(self._input_format())
         await self.emit(
             {"type": "conversation.item.added", "previous_item_id": previous, "item": item}
         )
@@ -336,31 +211,66 @@ class RealtimeSession(SessionConnection):
             "type",
         )
 
-    async def _start_response(self, params: object) -> None:
-        """Validate overrides, send response.created, then stream the rest in the background."""
+    async def _start_response(self, params: object, *, idle: bool = False) -> None:
+        """Validate overrides, send response.created, then stream the rest in the background.
+
+        An out-of-band response (`conversation: "none"`) reads only its `input` when given
+        (`[]` clears the context; references resolve by id), else the conversation so far.
+        """
         settings = response_settings(self.config, params)
-        if settings["conversation"] != "none" and self.active is not None:
+        out_of_band = settings["conversation"] == "none"
+        if not out_of_band and self.active is not None:
             raise errors.active_response(self.active.id)
+        context, input_ms = self._context(settings["input"])
+        tokens = usage.context_tokens(settings["instructions"], context, input_ms)
+        # Prompt caching: a new context shares no prefix with the conversation's last one.
+        previous = None if settings["input"] is not None else self._cached_context
         index, self._response_count = self._response_count, self._response_count + 1
+        turn = self._next_turn(out_of_band, idle, context).realised(
+            latest_caller_words(context, self.heard), latest_function_output(context)
+        )
         run = ResponseRun(
             emit=self.emit,
             settings=settings,
-            turn=self.script.agent_turn(index),
+            turn=turn,
             index=index,
             conversation=self.conversation,
-            input_usage=input_usage(
-                settings["instructions"],
-                self.conversation,
-                self._input_audio_ms,
-                self._cached_tokens,
-            ),
+            context_tokens=tokens,
+            cached_tokens=usage.cached_part(previous, tokens),
             timing=self.options.timing,
             rate_limits=self.options.rate_limits,
         )
+        run.context = context
+        self.responses.append(run)
         if not run.out_of_band:
             self.active = run
         await run.announce()
         self.runs[run.id] = (run, self.spawn(self._drive(run)))
+
+    def _context(self, entries: list | None) -> tuple[list[dict], dict[str, float]]:
+        """Return the items a response reads and the input audio ms each holds."""
+        if entries is None:
+            return list(self.conversation.items), self.conversation.input_ms
+        items = self.conversation.resolve(entries, "response.input")
+        input_ms = dict(self.conversation.input_ms)
+        per_ms = bytes_per_ms(self._input_format())
+        for item, data in entries:
+            if data:
+                input_ms[item["id"]] = len(data) / per_ms
+        return items, input_ms
+
+    def _next_turn(self, out_of_band: bool, idle: bool, context: list[dict]) -> AgentTurn:
+        """Pick the scripted turn; idle and out-of-band responses keep the agent script in step."""
+        if out_of_band:
+            turn = self.script.out_of_band_turn(self._out_of_band_turns)
+            self._out_of_band_turns += 1
+            return turn or context_turn(context)
+        if idle and (turn := self.script.idle_turn(self._idle_turns)) is not None:
+            self._idle_turns += 1
+            return turn
+        turn = self.script.agent_turn(self._agent_turns)
+        self._agent_turns += 1
+        return turn
 
     async def _drive(self, run: ResponseRun) -> None:
         """Stream a response and, when it ends, free the conversation and arm the idle timer."""
@@ -371,13 +281,9 @@ class RealtimeSession(SessionConnection):
             if self.active is run:
                 self.active = None
             self._voice_locked = self._voice_locked or run.audio_ms > 0
-            # Prompt caching: the next response can reuse this one's context in 64-token blocks.
-            self._cached_tokens = (
-                sum(run.input_usage[k] for k in ("text_tokens", "audio_tokens")) // 64 * 64
-            )
-            idle_ms = self._idle_timeout_ms()
-            if idle_ms is not None and not run.out_of_band:
-                self._idle_deadline_ms = self.audio_ms + run.audio_ms + idle_ms
+            if not run.out_of_band:
+                self._cached_context = run.context_tokens
+                self._arm_idle(self.audio_ms + run.audio_ms)
 
     async def _cancel(self, run: ResponseRun, reason: str) -> None:
         """Stop a response and wait until its tail and `response.done` have been sent."""
@@ -387,17 +293,6 @@ class RealtimeSession(SessionConnection):
             await asyncio.shield(entry[1])
 
     # --- helpers ---------------------------------------------------------------------------------
-
-    def _input_format(self) -> dict:
-        """Return the session input audio format."""
-        return self.config["audio"]["input"]["format"]
-
-    def _idle_timeout_ms(self) -> int | None:
-        """Return server_vad `idle_timeout_ms`, or None when idle detection is off."""
-        settings = turn_detection(self.config)
-        if settings is None or settings["type"] != "server_vad":
-            return None
-        return settings["idle_timeout_ms"]
 
     async def _expire_after(self, seconds: float) -> None:
         """End the session when its maximum lifetime has passed."""

@@ -39,9 +39,9 @@ async def test_a_cancelled_teardown_still_finalizes_the_call():
     endpoint = RealtimeEndpoint("ws://127.0.0.1:9/v1/realtime", "sk-test", "gpt-realtime")
     bridge = CallBridge(BridgeSettings(endpoint=endpoint), ignore, ignore)
     bridge.observer = FinalizeRecorder()
-    bridge.socket = HangingSocket()
+    bridge.link.socket = HangingSocket()
     teardown = asyncio.ensure_future(bridge.close("caller_hangup"))
-    await bridge.socket.closing.wait()
+    await bridge.link.socket.closing.wait()
     assert bridge.observer.finalized == []  # still waiting on OpenAI's close frame
 
     teardown.cancel()  # what daphne does to an application slow to finish

@@ -8,7 +8,7 @@ from calls.compliance.notice import DEFAULT_AI_NOTICE, DEFAULT_RECORDING_NOTICE
 from calls.models import CallEvent
 from prompts.models import AgentProfile
 from tests.calls.waiting import delivered, eventually
-from tests.prompts.test_vad_validation import profile_form_data
+from tests.prompts.admin_forms import profile_form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

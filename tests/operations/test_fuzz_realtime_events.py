@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 
 from calls.live.bridge import CallBridge
 from calls.live.protocol import realtime as rt
+from calls.live.protocol import realtime_events
 from calls.models import Call
 from calls.simulator.caller_audio import SpeechSignal
 from tests.calls.waiting import eventually
 from tests.operations.fuzz import dumps, json_values, not_json, objects_with
 
-KNOWN_TYPES = sorted(rt._PARSERS)  # the event types the parser gives a typed event
+KNOWN_TYPES = sorted(realtime_events._PARSERS)  # the event types the parser gives a typed event
 FIELDS = [
     "session",
     "error",

@@ -7,6 +7,7 @@ from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
 from calls.live.bridge import BridgeSettings, CallBridge
+from calls.live.phase import CallPhase
 from calls.live.realtime_client import RealtimeEndpoint
 from calls.models import ApiToken
 from calls.monitoring.live_events import publisher
@@ -23,10 +24,10 @@ def bridge(frames_in=0, frames_out=0, latencies_ms=(), reactions_s=(), errors=0)
     """A real, unconnected bridge with the counters a call would have left on it."""
     endpoint = RealtimeEndpoint("ws://127.0.0.1:9/v1/realtime", "sk-test", "gpt-realtime")
     made = CallBridge(BridgeSettings(endpoint=endpoint), ignore, ignore)
-    made.frames_in, made.frames_out = frames_in, frames_out
+    made.frames_in, made.agent_audio.frames_out = frames_in, frames_out
     made.counters.latencies_ms.extend(latencies_ms)
     made.counters.protocol_errors = errors
-    made.barge_in_reaction_s.extend(reactions_s)
+    made.agent_audio.barge_in_reaction_s.extend(reactions_s)
     return made
 
 
@@ -56,7 +57,7 @@ def test_it_sums_the_frames_of_live_bridges_at_scrape_time():
 
 def test_a_closed_bridge_is_no_longer_an_active_call_but_its_frames_still_count():
     bridges = [bridge(frames_in=10), bridge(frames_in=3)]
-    bridges[0].closed = True
+    bridges[0].phase.to(CallPhase.CLOSED)
     metrics = CallMetrics(lambda: bridges)
     assert value(metrics, "ars_active_calls") == 1
     assert value(metrics, "ars_twilio_frames_in_total") == 13
@@ -65,7 +66,7 @@ def test_a_closed_bridge_is_no_longer_an_active_call_but_its_frames_still_count(
 def test_a_finished_call_stays_in_the_totals_after_its_bridge_is_gone():
     bridges = [bridge(frames_in=100, frames_out=40, errors=2), bridge(frames_in=7)]
     metrics = CallMetrics(lambda: bridges)
-    bridges[0].closed = True
+    bridges[0].phase.to(CallPhase.CLOSED)
     metrics.record_finished(bridges[0])
     bridges.pop(0)
     assert value(metrics, "ars_twilio_frames_in_total") == 107
@@ -100,7 +101,7 @@ def test_turn_latencies_and_barge_in_reactions_are_observed_when_a_call_finishes
 
 def test_caller_audio_lost_to_the_not_ready_bound_is_counted():
     bridges = [bridge(), bridge()]
-    bridges[1].frames_dropped = 7
+    bridges[1].caller_audio.frames_dropped = 7
     metrics = CallMetrics(lambda: bridges)
     assert value(metrics, "ars_caller_frames_dropped_total") == 7
 
@@ -130,7 +131,7 @@ def test_record_finished_feeds_the_process_metrics(no_leftover_bridges):
     before = value(call_metrics, "ars_twilio_frames_in_total")
     count_before = value(call_metrics, "ars_turn_latency_seconds_count")
     finished = bridge(frames_in=11, latencies_ms=[700])
-    finished.closed = True
+    finished.phase.to(CallPhase.CLOSED)
     record_finished(finished)
     del finished
     assert value(call_metrics, "ars_twilio_frames_in_total") == before + 11

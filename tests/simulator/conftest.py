@@ -119,13 +119,13 @@ def connect_client(server: FakeRealtimeServer):
     opened: list[ClientConnection] = []
 
     async def open_client(
-        fake: FakeRealtimeServer | None = None, headers: dict | None = None
+        fake: FakeRealtimeServer | None = None,
+        headers: dict | None = None,
+        model: str = "gpt-realtime",
     ) -> RealtimeClient:
         target = fake or server
         all_headers = {"Authorization": f"Bearer {API_KEY}", **(headers or {})}
-        websocket = await connect(
-            f"{target.url}?model=gpt-realtime", additional_headers=all_headers
-        )
+        websocket = await connect(f"{target.url}?model={model}", additional_headers=all_headers)
         opened.append(websocket)
         return RealtimeClient(websocket)
 
