@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prompts import model_catalog, retirement, services
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
+from prompts.tool_admin import BusinessToolInline
 
 NOTICE_OFF_WARNING = _(
     "The AI notice is off for this profile. The Framework Act on Artificial Intelligence "
@@ -196,7 +197,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
         ),
     )
     readonly_fields = ("active_version", "new_version_link")
-    inlines = [AnsweredNumberInline, VadSettingsInline, PromptHistoryInline]
+    inlines = [AnsweredNumberInline, VadSettingsInline, BusinessToolInline, PromptHistoryInline]
 
     @admin.display(description=_("Realtime model"))
     def realtime_model_display(self, profile):

@@ -41,7 +41,7 @@ class BusinessTool(models.Model):
     url = models.CharField(
         _("URL template"),
         max_length=500,
-        help_text=_("{placeholders} are filled from the arguments, URL-encoded."),
+        help_text=_("Names in braces are filled from the arguments, URL-encoded."),
     )
     headers = models.JSONField(
         _("headers"),

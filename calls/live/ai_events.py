@@ -199,7 +199,10 @@ async def on_response_done(bridge: CallBridge, event: rt.ResponseDone) -> None:
     responses = bridge.responses
     hang_up = responses.end_after_playback
     await responses.finished()
-    if not hang_up or bridge.agent_audio.playing:
+    if not hang_up:
+        await bridge.tools.say_filler_if_quiet()
+        return
+    if bridge.agent_audio.playing:
         return
     if not responses.spoke(event.response_id, event.output) and not responses.goodbye_requested:
         await responses.say_goodbye()

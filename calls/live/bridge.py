@@ -33,7 +33,7 @@ from calls.live.realtime_client import RealtimeEndpoint
 from calls.live.realtime_link import RealtimeLink
 from calls.live.responses import Responses
 from calls.live.stereo_recording import StereoRecording
-from calls.live.tool_calls import ToolCalls
+from calls.live.tool_calls import ToolCalls, ToolContext
 from calls.live.transcripts import Transcripts, ms_since
 from calls.monitoring.live_events import CallState
 from prompts.snapshot import CallConfig
@@ -49,6 +49,7 @@ class BridgeSettings:
     audio_format: str = "pcmu"
     max_retry_count: int = 3
     human_agent_number: str = ""
+    tools: ToolContext = ToolContext()
 
 
 class CallBridge:
@@ -81,6 +82,9 @@ class CallBridge:
             self.record_event,
             self.responses,
             settings.human_agent_number,
+            spawn=self.spawn,
+            agent_playing=lambda: self.agent_audio.playing,
+            context=settings.tools,
         )
         self.transcripts = Transcripts(self.agent_audio.tracker, self.counters, self.offset_ms)
         self.observer: BridgeObserver | None = None
@@ -140,6 +144,7 @@ class CallBridge:
         self.stream_sid, self.config, self.observer = stream_sid, config, observer
         self.agent_audio.stream_sid = stream_sid
         self.transcripts.observer = observer
+        self.tools.offer(config.tools)
         self.recording = StereoRecording() if config.record_calls else None
         self.agent_audio.recording = self.recording
         self.started_at = time.monotonic()
@@ -252,6 +257,7 @@ class CallBridge:
             await self.link.close()
             others = (t for t in self.tasks if t is not current)
             await asyncio.gather(*others, return_exceptions=True)
+            await self.tools.close()
             if self.observer is not None and self.recording is not None:
                 await self.observer.save_recording(self.recording)
         finally:
@@ -325,6 +331,8 @@ class CallBridge:
             self.set_state(CallState.IDLE)
             if self.responses.end_after_playback and not self.responses.active:
                 await self.end(self.responses.end_after_playback)
+            else:
+                await self.tools.say_filler_if_quiet()
 
     async def on_dtmf(self, digit: str) -> None:
         """A key press: the transfer digit goes to a human, others reach the agent as text."""

@@ -20,7 +20,7 @@ import socket
 import string
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import aiohttp
@@ -50,6 +50,7 @@ class ToolOutcome:
     status: int | None = None
     latency_ms: int = 0
     bytes: int = 0
+    sent_at: float | None = None  # monotonic time the request left (None: never sent)
 
 
 class AddressRefused(OSError):
@@ -169,6 +170,7 @@ async def run_tool(
 async def _send(spec, session, url, headers, body, started) -> ToolOutcome:
     """The request, same-host redirects included, and its capped answer."""
     host = urlsplit(url).hostname
+    sent_at = time.monotonic()
     for _ in range(MAX_REDIRECTS + 1):
         async with session.request(
             spec.method, url, headers=headers, json=body, allow_redirects=False
@@ -180,7 +182,7 @@ async def _send(spec, session, url, headers, body, started) -> ToolOutcome:
                 url = target
                 continue
             raw, cut = await _read_capped(response, spec.max_response_bytes)
-            return _outcome(response.status, raw, cut, started)
+            return replace(_outcome(response.status, raw, cut, started), sent_at=sent_at)
     return refused("too many redirects", started)
 
 

@@ -26,6 +26,7 @@ from calls.live.protocol.twilio import (
     parse_twilio_message,
 )
 from calls.live.realtime_client import RealtimeEndpoint
+from calls.live.tool_calls import ToolContext
 from calls.live.twilio_signature import TwilioNotConfigured, signature_is_valid
 from calls.monitoring.live_events import WATCH_LEASE_SECONDS, control_group
 from calls.operations import metrics
@@ -48,6 +49,7 @@ def bridge_settings() -> BridgeSettings:
         ),
         audio_format=settings.OPENAI_AUDIO_FORMAT,
         max_retry_count=settings.MAX_RETRY_COUNT,
+        tools=ToolContext(tuple(settings.TOOL_ALLOWED_HOSTS), settings.IS_PRODUCTION),
         human_agent_number=settings.HUMAN_AGENT_NUMBER,
     )
 

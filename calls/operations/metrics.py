@@ -10,6 +10,7 @@ recorded, then only in the totals, so the counters never go backwards.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
@@ -24,10 +25,11 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from arsproject import memory_upkeep
 from calls.live.bridge import CallBridge
+from calls.live.tool_stats import LATENCY_BUCKETS_MS, ToolStats, tool_stats
 from calls.monitoring.access import is_staff, token_user
 from calls.monitoring.live_events import publisher
 from calls.records.recorder import recorder
@@ -165,6 +167,7 @@ class CallMetrics:
             publisher.failures,
         )
         yield from upkeep_metrics(memory_upkeep.upkeep)
+        yield from tool_metrics(tool_stats)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
@@ -187,6 +190,26 @@ def upkeep_metrics(upkeep: memory_upkeep.MemoryUpkeep | None):
         "The longest full collection so far.",
         stats.max_collect_s,
     )
+
+
+def tool_metrics(stats: ToolStats):
+    """Business tool calls per tool and outcome, and their latency histogram."""
+    outcomes = CounterMetricFamily(
+        "ars_tool_calls", "Business tool calls by outcome.", labels=["tool", "outcome"]
+    )
+    for (tool, outcome), count in sorted(stats.outcomes.items()):
+        outcomes.add_metric([tool, outcome], count)
+    yield outcomes
+    latency = HistogramMetricFamily(
+        "ars_tool_latency_seconds", "Business tool request latency.", labels=["tool"]
+    )
+    for tool, counts in sorted(stats.latency_buckets.items()):
+        bounds = [str(ms / 1000) for ms in LATENCY_BUCKETS_MS] + ["+Inf"]
+        cumulative = list(itertools.accumulate(counts))
+        latency.add_metric(
+            [tool], list(zip(bounds, cumulative, strict=True)), stats.latency_sum_ms[tool] / 1000
+        )
+    yield latency
 
 
 def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

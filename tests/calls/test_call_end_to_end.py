@@ -4,6 +4,7 @@ import base64
 
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from calls.models import Call, Utterance
 from calls.simulator.caller_audio import SpeechSignal
@@ -104,13 +105,12 @@ async def test_the_call_uses_the_profile_models_and_stores_the_session_it_sent(
         )
     )()
     call = await make_caller().dial()
-    session = await fake_ai.next_session()
-    if session.config["model"] != "gpt-realtime-2":
-        # The socket opened before Twilio's `start` named the call (server default model);
-        # the bridge then reconnects with the call's model.
-        session = await fake_ai.next_session()
+    early = await fake_ai.next_session()  # opened before `start`, with the default model
+    assert early.config["model"] == settings.OPENAI_REALTIME_MODEL
+    session = await fake_ai.next_session()  # the call's own model, once the call is known
     update = await session.wait_for_client_event("session.update")
     await call.wait_for(lambda c: c.heard_ms > 0, timeout=10)
+    assert not any(r.event and r.event["type"] == "session.update" for r in early.received)
     await call.hang_up()
     await drained()
     validate_session_update(update)
