@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prompts import model_catalog, retirement, services
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
-from prompts.tool_admin import BusinessToolInline
+from prompts.tool_admin import tools_summary
 
 NOTICE_OFF_WARNING = _(
     "The AI notice is off for this profile. The Framework Act on Artificial Intelligence "
@@ -132,6 +132,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
                     "active_version",
                     "transfer_digit",
                     "new_version_link",
+                    "tools_list",
                 )
             },
         ),
@@ -196,8 +197,13 @@ class AgentProfileAdmin(admin.ModelAdmin):
             },
         ),
     )
-    readonly_fields = ("active_version", "new_version_link")
-    inlines = [AnsweredNumberInline, VadSettingsInline, BusinessToolInline, PromptHistoryInline]
+    readonly_fields = ("active_version", "new_version_link", "tools_list")
+    inlines = [AnsweredNumberInline, VadSettingsInline, PromptHistoryInline]
+
+    @admin.display(description=_("business tools"))
+    def tools_list(self, profile):
+        """The profile's tools, each linking to its page, and a link to add one."""
+        return tools_summary(profile)
 
     @admin.display(description=_("Realtime model"))
     def realtime_model_display(self, profile):

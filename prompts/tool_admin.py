@@ -8,6 +8,8 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from calls.live import http_tool
@@ -23,19 +25,27 @@ async def try_tool(tool: BusinessTool) -> http_tool.ToolOutcome:
         )
 
 
-class BusinessToolInline(admin.TabularInline):
-    """The profile's tools at a glance; each opens on its own page."""
-
-    model = BusinessTool
-    extra = 0
-    fields = ("name", "label", "method", "enabled")
-    readonly_fields = fields
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        """Tools are added on their own page, where the whole definition fits."""
-        return False
+def tools_summary(profile) -> str:
+    """HTML list of a profile's tools (linked), with an 'add' link, for the profile page."""
+    if profile.pk is None:
+        return "—"
+    items = format_html_join(
+        "",
+        '<li><a href="{}">{}</a> <code>{}</code> {}</li>',
+        (
+            (
+                reverse("admin:prompts_businesstool_change", args=[tool.pk]),
+                tool.label or tool.name,
+                tool.name,
+                "" if tool.enabled else _("(disabled)"),
+            )
+            for tool in profile.tools.order_by("name")
+        ),
+    )
+    add_url = reverse("admin:prompts_businesstool_add") + f"?profile={profile.pk}"
+    return format_html(
+        '<ul class="tools-list">{}</ul><a href="{}">{}</a>', items, add_url, _("Add a tool")
+    )
 
 
 @admin.register(BusinessTool)
