@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.utils import BadDsn
 
-from calls.compliance.log_redaction import redact_log_message
+from calls.compliance.policy import mask_text
 
 FILTERED = "[Filtered]"
 MIN_SECRET_LENGTH = 6  # shorter values would blank out ordinary words
@@ -75,7 +75,7 @@ class Scrubber:
                 text = pattern.sub(lambda m: m.group(1) + FILTERED, text)
             else:
                 text = pattern.sub(FILTERED, text)
-        return redact_log_message(text)  # what callers said: phone, RRN, card, account, e-mail
+        return mask_text(text)  # what callers said: phone, RRN, card, account, e-mail
 
 
 def init_sentry(dsn: str, environment: str, secrets: Iterable[str], transport=None) -> None:

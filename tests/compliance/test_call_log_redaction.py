@@ -107,3 +107,10 @@ def test_ordinary_numbers_stay_readable(sinks):
     _, stored = sinks
     watched_log().utterance(UtteranceRecord(speaker="caller", text="3시 30분에 2층으로 갈게요"))
     assert stored.rows[0][1]["text"] == "3시 30분에 2층으로 갈게요"
+
+
+def test_keys_and_codes_in_tool_results_are_not_taken_for_e_mail_addresses(sinks):
+    _, stored = sinks
+    result = {"error": "http_status", "status": 404, "data": "date_created", "mail": "a@b.kr"}
+    watched_log().event("tool_result", {"result": result}, 1000)
+    assert stored.rows[0][2]["result"] == {**result, "mail": "[이메일]"}
