@@ -80,6 +80,9 @@ MEMORY_UPKEEP_SECONDS = env.int("MEMORY_UPKEEP_SECONDS", 30, minimum=0, maximum=
 RECORDINGS_DIR = Path(env.str("RECORDINGS_DIR", str(BASE_DIR / "recordings")))
 # The access log must be kept at least a year (개인정보의 안전성 확보조치 기준); default two.
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", 730, minimum=365, maximum=3650)
+# The agent's greeting audio per prompt version, voice and model, played at once on later
+# calls (empty: always ask the model).
+GREETING_CACHE_DIR = env.str("GREETING_CACHE_DIR", str(BASE_DIR / "greetings"))
 
 INSTALLED_APPS = [
     "daphne",

@@ -17,15 +17,17 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from websockets.exceptions import ConnectionClosed
 
-from calls.live import ai_events
+from calls.live import ai_events, session_setup
 from calls.live.agent_audio import AgentAudio
 from calls.live.audio import UlawToPcm24k
 from calls.live.caller_audio import CallerAudioBuffer
+from calls.live.greeting import Greeting
+from calls.live.greeting_cache import GreetingCache, GreetingKey
 from calls.live.observer import BridgeObserver, CallCounters
 from calls.live.phase import CallPhase, Phase
 from calls.live.protocol import realtime as rt
@@ -50,6 +52,15 @@ class BridgeSettings:
     max_retry_count: int = 3
     human_agent_number: str = ""
     tools: ToolContext = ToolContext()
+    greetings: GreetingCache | None = None
+
+
+def greeting_key(config: CallConfig, audio_format: str) -> GreetingKey | None:
+    """What this call's greeting audio depends on (None without a prompt version)."""
+    if config.prompt_version_id is None:
+        return None
+    voice = config.custom_voice_id or config.voice
+    return GreetingKey(config.prompt_version_id, voice, config.model, audio_format)
 
 
 class CallBridge:
@@ -87,6 +98,7 @@ class CallBridge:
             context=settings.tools,
         )
         self.transcripts = Transcripts(self.agent_audio.tracker, self.counters, self.offset_ms)
+        self.greeting = Greeting(settings.greetings, self.spawn)
         self.observer: BridgeObserver | None = None
         self.config: CallConfig | None = None
         self.stream_sid = ""
@@ -121,23 +133,7 @@ class CallBridge:
 
     def open_realtime(self) -> None:
         """Start connecting to OpenAI now, before Twilio's start message, to save a round trip."""
-        self.realtime_task = self.spawn(self.run_realtime(), "realtime")
-
-    async def use_model(self, model: str) -> None:
-        """The call's profile chose another model than the early connection's: connect again.
-
-        The model is part of the URL (session.update cannot change it). Nothing is lost: the
-        session has not been configured yet, and no caller audio has been sent.
-        """
-        logger.info("call uses model %s: reconnecting from %s", model, self.link.endpoint.model)
-        if self.realtime_task is not None:
-            self.realtime_task.cancel()
-            await asyncio.gather(self.realtime_task, return_exceptions=True)
-        await self.link.close()
-        self.link.socket = None
-        self.link.endpoint = replace(self.link.endpoint, model=model)
-        self.connected.clear()
-        self.open_realtime()
+        self.realtime_task = self.spawn(session_setup.run_realtime(self), "realtime")
 
     async def begin(self, stream_sid: str, config: CallConfig, observer: BridgeObserver) -> None:
         """The stream is verified: configure the session for this call's frozen settings."""
@@ -150,6 +146,8 @@ class CallBridge:
         self.started_at = time.monotonic()
         self.state = CallState.CONNECTING
         observer.state_changed(self.state, self.counters)
+        self.greeting.prepare(greeting_key(config, self.settings.audio_format), config.greeting)
+        await self.greeting.play_cached(self)
         if config.model and config.model != self.link.endpoint.model:
             await self.use_model(config.model)
         await self.connected.wait()
@@ -162,74 +160,18 @@ class CallBridge:
         self.phase.to(CallPhase.CONFIGURING)
         await self.configure_session()
 
+    async def use_model(self, model: str) -> None:
+        """The call's profile chose another model than the early connection's: connect again."""
+        await session_setup.use_model(self, model)
+
+    def forget_session(self) -> None:
+        """The old session is gone (see session_setup.forget_session)."""
+        session_setup.forget_session(self)
+
     async def configure_session(self) -> None:
         """Send our session.update; its event id tells an error answering it apart."""
         self.session_event_id = self.next_id("session")
         await self.send_to_ai(rt.session_update(self.session, self.session_event_id))
-
-    async def run_realtime(self) -> None:
-        """Keep one Realtime session for the call: connect, read, reconnect when it drops.
-
-        Reconnect policy: up to MAX_RETRY_COUNT attempts, the first at once and then with
-        doubling backoff (0.25 s ... 2 s), so a dropped socket usually costs the caller only
-        the reconnect round trip. Caller audio that arrives meanwhile is kept (bounded) and sent
-        once the new session runs our config; the conversation so far is restored as items.
-        When every attempt fails the call ends with ai_unavailable (apology, then transfer).
-        """
-        connected = await self.link.connect_with_retries(self.settings.max_retry_count + 1)
-        self.connected.set()
-        if not connected:
-            return  # begin() ends the call once it knows which call this is
-        while True:
-            await self.link.read(self.handle_ai_message)
-            if self.phase.over:
-                return
-            self.dropped_at = time.monotonic()
-            logger.warning(
-                "OpenAI session dropped (close %s); reconnecting", self.link.close_code()
-            )
-            self.forget_session()
-            if not await self.link.connect_with_retries(max(1, self.settings.max_retry_count)):
-                error = f"reconnect failed: {self.link.connect_error}"
-                await self.end("ai_unavailable", {"error": error})
-                return
-            self.reconnects += 1
-            await self.restore_session()
-
-    def forget_session(self) -> None:
-        """The old session is gone: its items can no longer be truncated, its response is lost.
-
-        Audio sent since the caller's last finished turn may never have reached OpenAI, and the
-        new session has heard none of it: it is replayed first (see CallerAudioBuffer).
-        """
-        if not self.phase.over:
-            self.phase.to(CallPhase.RESTORING)
-        self.caller_audio.session_lost()
-        self.agent_audio.session_lost()
-        self.responses.session_lost(self.transcripts.speech_stopped_at is not None)
-        self.transcripts.finish_all()
-
-    async def restore_session(self) -> None:
-        """Configure the new session like the old one; history follows on session.updated."""
-        if self.config is None or self.phase.over:
-            return  # before `start`, begin() configures the session
-        await self.configure_session()
-
-    async def replay_history(self) -> None:
-        """Give the new session the conversation so far, then the audio kept during the gap."""
-        for role, text in self.transcripts.history:
-            await self.send_to_ai(rt.history_item(role, text, self.next_id("history")))
-        gap_ms = ms_since(self.dropped_at)
-        self.record_event(
-            "reconnect",
-            {
-                "attempt": self.reconnects,
-                "gap_ms": gap_ms,
-                "buffered_frames": len(self.caller_audio.pending),
-                "dropped_frames": self.caller_audio.frames_dropped,
-            },
-        )
-        logger.info("OpenAI session restored after %d ms", gap_ms)
 
     async def end(self, reason: str, data: dict | None = None) -> None:
         """Our side ends the call: store the reason first, then close Twilio's socket."""
