@@ -123,7 +123,7 @@ def find_digit_runs(text: str) -> list[DigitRun]:
         nonlocal current
         if current.digits:
             if word_final_i == len(current.digits) - 1:
-                _mark_particle(text, current)
+                _mark_particle(text, current, weight=0.5)
             runs.append(current)
         current = DigitRun()
 
@@ -147,24 +147,25 @@ def find_digit_runs(text: str) -> list[DigitRun]:
                 current.add_group(group)
             word_final_i = len(current.digits) - 1
             if has_suffix:
-                _mark_particle(text, current)
+                _mark_particle(text, current, weight=1.0)
         else:
             close()
     close()
     return runs
 
 
-def _mark_particle(text: str, run: DigitRun) -> None:
+def _mark_particle(text: str, run: DigitRun, weight: float) -> None:
     """Note how likely the run's last digit, a spoken 이, is grammar ("팔이에요").
 
     Korean keeps the copula 이 after a final consonant ("팔이요") and mostly drops it after a
-    vowel ("사요"), so a final 이 after 공, 일, 삼, 육, 칠, 팔 is more likely grammar.
+    vowel ("사요"), so a final 이 after 공, 일, 삼, 육, 칠, 팔 is more likely grammar; more so
+    when an ending follows it in the same word (weight 1) than when the word ends (0.5).
     """
     k = len(run.digits) - 1
     if k < 1 or not run.spoken[k] or text[run.spans[k][0]] != "이" or not run.spoken[k - 1]:
         return
     before = text[run.spans[k - 1][0]]
-    run.particles[k] = 1.0 if (ord(before) - 0xAC00) % 28 else 0.5
+    run.particles[k] = weight * (1.0 if (ord(before) - 0xAC00) % 28 else 0.5)
 
 
 def _is_glued_unit(word: str) -> bool:

@@ -26,7 +26,9 @@ def is_phone(digits: str) -> bool:
         return n in (9, 10) and d[2] != "0"
     if d[:3] in _AREA_CODES:
         return n in (10, 11) and d[3] != "0"
-    if d[:3] == "070" or d[:4] in {"0502", "0503", "0504", "0505", "0506", "0507", "0508"}:
+    if d[:3] == "070":
+        return n == 11
+    if d[:4] in {"0502", "0503", "0504", "0505", "0506", "0507", "0508"}:
         return n in (11, 12)
     if d[:2] in {"15", "16", "18"}:
         return n == 8

@@ -28,6 +28,9 @@ _MATCH_COST = 4.0
 _PART_CONFIDENCE = -1.0
 # Reading a final "이" as the copula ("오육칠팔이에요") beats one more digit, unless needed.
 _PARTICLE_COST = 2.0
+# Numbers start where a word or group starts; a start inside a spoken word is a stretch.
+_MID_WORD_START_COST = 2.0
+_MID_WORD_END_COST = 1.0
 _MIN_LEN, _MAX_LEN = 6, 19
 
 
@@ -56,12 +59,12 @@ def _classify(
     if kind == "account" and rules.is_account_length(digits):
         return "account", 2.0
     if kind == "order":  # order numbers are not personal data ("주문번호 2024-1234")
-        return ("phone", 2.0) if rules.is_phone(digits) else None
+        return None
     if n == 13 and rules.rrn_date_ok(digits):
         if rules.rrn_checksum_ok(digits):
             return "rrn", 3.0
         if kind != "card":  # post-2020 numbers carry no check digit
-            return "rrn", 2.0
+            return "rrn", 2.5  # a real birth date and gender digit say more than a prefix
     if kind == "rrn" and whole and rules.is_rrn_half(digits):
         return "rrn", _PART_CONFIDENCE
     if rules.is_phone(digits):
@@ -77,14 +80,20 @@ def _classify(
     return None
 
 
-def _score(category: str, confidence: float, kind: str, length: int, aligned: int) -> float:
+def _score(category: str, confidence: float, kind: str, run: DigitRun, i: int, j: int) -> float:
+    """How good reading digits i..j of the run as one number of this category is."""
+    aligned = run.boundaries()[0]
     bonus = _CONTEXT_BONUS if kind == category or (kind == "bank" and category == "account") else 0
-    return length + confidence + bonus + 0.5 * aligned - _MATCH_COST
+    edges = (0.5 if j in aligned else -_MID_WORD_END_COST) + (
+        0.5 if i in aligned else -_MID_WORD_START_COST
+    )
+    particle = _PARTICLE_COST * run.particles.get(j - 1, 0.0)
+    return (j - i) + confidence + bonus + edges - particle - _MATCH_COST
 
 
 def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
     """The best non-overlapping set of numbers in one run (dynamic programming over digits)."""
-    aligned, loose = run.boundaries()
+    loose = run.boundaries()[1]
     n = len(run.digits)
     digits = run.text
     after = rules.context_after(text, run.spans[-1][1])
@@ -102,10 +111,7 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
             if found is None:
                 continue
             category, confidence = found
-            score = best[i][0] + _score(
-                category, confidence, kind, j - i, (i in aligned) + (j in aligned)
-            )
-            score -= _PARTICLE_COST * run.particles.get(j - 1, 0.0)
+            score = best[i][0] + _score(category, confidence, kind, run, i, j)
             if score > best[j][0]:
                 if start > 0 and text[start - 1] == "+":
                     start -= 1
