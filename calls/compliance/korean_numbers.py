@@ -72,13 +72,13 @@ class DigitRun:
             self.digits.append(digit)
             self.spoken.append(spoken)
 
-    def written_group_lengths(self, i: int, j: int) -> list[int]:
-        """Lengths of the written-digit groups that lie wholly inside digits i..j."""
+    def short_written_groups(self) -> list[tuple[int, int]]:
+        """Digit ranges of written groups of two or three digits ("2024.12.25" has two)."""
         starts = sorted(self.group_starts | {len(self.digits)})
         return [
-            b - a
+            (a, b)
             for a, b in zip(starts, starts[1:], strict=False)
-            if i <= a and b <= j and not self.spoken[a]
+            if 1 < b - a < 4 and not self.spoken[a]
         ]
 
     def boundaries(self) -> tuple[set[int], set[int]]:

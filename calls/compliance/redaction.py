@@ -49,11 +49,13 @@ def caller_national(caller_number: str) -> str:
 
 
 def _classify(
-    digits: str, kind: str, caller: str, run: DigitRun, i: int
+    digits: str, kind: str, caller: str, whole: bool, card_shaped: bool
 ) -> tuple[str, float] | None:
-    """The category of digits i.. of a run and how sure it is, given its context's kind."""
-    n, j = len(digits), i + len(digits)
-    whole = i == 0 and (j == len(run.digits) or (j == len(run.digits) - 1 and j in run.particles))
+    """The category of a candidate number and how sure it is, given its context's kind.
+
+    `whole`: the candidate is its entire run; `card_shaped`: no written group of 2-3 digits.
+    """
+    n = len(digits)
     if caller and n >= 7 and (rules.national_phone(digits) == caller or digits == caller[-8:]):
         return "caller_number", 4.0
     if kind == "account" and rules.is_account_length(digits):
@@ -69,8 +71,6 @@ def _classify(
         return "rrn", _PART_CONFIDENCE
     if rules.is_phone(digits):
         return "phone", rules.phone_confidence(digits)
-    # Cards are written in groups of four or more, unlike dates ("2024.12.25").
-    card_shaped = not any(1 < g < 4 for g in run.written_group_lengths(i, j))
     if card_shaped and rules.is_card(digits):
         return "card", 2.0
     if card_shaped and kind == "card" and 14 <= n <= 19:
@@ -80,9 +80,10 @@ def _classify(
     return None
 
 
-def _score(category: str, confidence: float, kind: str, run: DigitRun, i: int, j: int) -> float:
+def _score(
+    category: str, confidence: float, kind: str, run: DigitRun, i: int, j: int, aligned: set[int]
+) -> float:
     """How good reading digits i..j of the run as one number of this category is."""
-    aligned = run.boundaries()[0]
     bonus = _CONTEXT_BONUS if kind == category or (kind == "bank" and category == "account") else 0
     edges = (0.5 if j in aligned else -_MID_WORD_END_COST) + (
         0.5 if i in aligned else -_MID_WORD_START_COST
@@ -93,10 +94,14 @@ def _score(category: str, confidence: float, kind: str, run: DigitRun, i: int, j
 
 def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
     """The best non-overlapping set of numbers in one run (dynamic programming over digits)."""
-    loose = run.boundaries()[1]
+    aligned, loose = run.boundaries()
     n = len(run.digits)
     digits = run.text
     after = rules.context_after(text, run.spans[-1][1])
+    before: dict[int, str] = {}
+    # Cards are written in groups of four or more, unlike dates ("2024.12.25").
+    short_groups = run.short_written_groups()
+    last = n - 1 if n - 1 in run.particles else n
     best: list[tuple[float, list[Match]]] = [(0.0, [])] * (n + 1)
     for j in range(1, n + 1):
         best[j] = best[j - 1]
@@ -106,12 +111,16 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
             if i not in loose:
                 continue
             start = run.spans[i][0]
-            kind = rules.context_before(text, start) or (after if j == n else "")
-            found = _classify(digits[i:j], kind, caller, run, i)
+            if i not in before:
+                before[i] = rules.context_before(text, start)
+            kind = before[i] or (after if j == n else "")
+            whole = i == 0 and j >= last
+            card_shaped = not any(i <= a and b <= j for a, b in short_groups)
+            found = _classify(digits[i:j], kind, caller, whole, card_shaped)
             if found is None:
                 continue
             category, confidence = found
-            score = best[i][0] + _score(category, confidence, kind, run, i, j)
+            score = best[i][0] + _score(category, confidence, kind, run, i, j, aligned)
             if score > best[j][0]:
                 if start > 0 and text[start - 1] == "+":
                     start -= 1
