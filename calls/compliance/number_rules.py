@@ -11,9 +11,12 @@ _AREA_CODES = frozenset(
 
 def national_phone(digits: str) -> str:
     """The number in national form: a leading 82 country code becomes 0."""
-    if digits.startswith("82") and len(digits) in (10, 11, 12) and digits[2] != "0":
-        return "0" + digits[2:]
-    return digits
+    rest = digits[2:]
+    if not digits.startswith("82") or not rest or rest[0] == "0":
+        return digits
+    if len(rest) == 8 and rest[:2] in ("15", "16", "18"):
+        return rest  # nationwide numbers (1588-xxxx) have no trunk 0
+    return "0" + rest if len(rest) in (8, 9, 10) else digits
 
 
 def is_phone(digits: str) -> bool:

@@ -4,6 +4,7 @@ Pure: no Django, no I/O. Numbers are found as runs of digits (written, Sino-Kore
 words, or both) and each run is split into the best-scoring set of valid numbers.
 """
 
+import re
 from typing import Any, NamedTuple
 
 from calls.compliance import number_rules as rules
@@ -148,26 +149,73 @@ def find_pii(
     return sorted(found)
 
 
-def redact(text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = "") -> str:
-    """The text with each piece of personal data replaced by its category's label."""
-    if not text:
-        return text
+def _masked(text: str, matches: list[Match]) -> str:
     pieces, last = [], 0
-    for match in find_pii(text, categories, caller_number):
+    for match in matches:
         pieces += [text[last : match.start], CATEGORIES[match.category]]
         last = match.end
     pieces.append(text[last:])
     return "".join(pieces)
 
 
+def redact(text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = "") -> str:
+    """The text with each piece of personal data replaced by its category's label."""
+    return _masked(text, find_pii(text, categories, caller_number)) if text else text
+
+
+# Field names that say what a value is ({"account_number": "110123456789"}): the category,
+# and the words a caller would have said before such a number.
+_FIELD_HINTS = (
+    (re.compile(r"rrn|resident|ssn|jumin|주민", re.I), "rrn", "주민번호"),
+    (re.compile(r"card|카드", re.I), "card", "카드번호"),
+    (re.compile(r"account|acct|bank|계좌", re.I), "account", "계좌번호"),
+    (
+        re.compile(r"phone|tel|mobile|callback|contact|msisdn|전화|연락처", re.I),
+        "phone",
+        "전화번호",
+    ),
+    (
+        re.compile(r"order|invoice|tracking|booking|reservation|주문|예약|송장", re.I),
+        "",
+        "주문번호",
+    ),
+)
+# A value in a named field with this many digits left after redaction is masked whole.
+_FIELD_DIGITS_LEFT = 7
+
+
+def _redact_field(key: str, text: str, categories: frozenset[str], caller_number: str) -> str:
+    """A field's string redacted as if its name had been said before it."""
+    hint = next((h for h in _FIELD_HINTS if key and h[0].search(key)), None)
+    if hint is None:
+        return redact(text, categories, caller_number)
+    _, category, said = hint
+    prefix = said + " "
+    shifted = find_pii(prefix + text, categories, caller_number)
+    matches = [m._replace(start=m.start - len(prefix), end=m.end - len(prefix)) for m in shifted]
+    redacted = _masked(text, [m for m in matches if m.start >= 0])
+    runs = find_digit_runs(redacted)
+    if category in categories and any(len(r.digits) >= _FIELD_DIGITS_LEFT for r in runs):
+        return CATEGORIES[category]  # malformed, but the field says what it is
+    return redacted
+
+
 def redact_value(
-    value: Any, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = ""
+    value: Any, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = "", key: str = ""
 ) -> Any:
-    """A copy of a JSON-like value with every string in it redacted (keys are kept)."""
+    """A copy of a JSON-like value with every string in it redacted (keys are kept).
+
+    A dict key naming a kind of number ("phone", "account_number", "card") is used as
+    context for the value under it, and a number value under such a key is redacted too.
+    """
     if isinstance(value, str):
-        return redact(value, categories, caller_number)
+        return _redact_field(key, value, categories, caller_number)
     if isinstance(value, dict):
-        return {k: redact_value(v, categories, caller_number) for k, v in value.items()}
+        return {k: redact_value(v, categories, caller_number, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(redact_value(v, categories, caller_number) for v in value)
+        return type(value)(redact_value(v, categories, caller_number, key) for v in value)
+    named = any(pattern.search(key) for pattern, category, _ in _FIELD_HINTS if category)
+    if isinstance(value, int) and not isinstance(value, bool) and named:
+        masked = _redact_field(key, str(value), categories, caller_number)
+        return value if masked == str(value) else masked
     return value
