@@ -1,13 +1,14 @@
 """Properties: spoken personal numbers never survive redaction; everyday numbers always do."""
 
 import datetime
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calls.compliance.korean_numbers import find_digit_runs
 from calls.compliance.number_rules import luhn_ok, rrn_checksum_ok
-from calls.compliance.redaction import redact
+from calls.compliance.redaction import ALL_CATEGORIES, find_pii, redact
 
 WORDS = "공일이삼사오육칠팔구"
 ZERO_WORDS = ("공", "영")
@@ -121,7 +122,12 @@ def longest_digit_run(text: str) -> int:
     return max((len(run.digits) for run in find_digit_runs(text)), default=0)
 
 
-fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# REDACTION_EXAMPLES=3000 for a longer hunt; the default keeps the suite quick.
+fast = settings(
+    max_examples=int(os.environ.get("REDACTION_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @fast
@@ -185,3 +191,39 @@ def everyday_numbers(draw) -> str:
 def test_everyday_numbers_are_left_alone(pieces, joiner):
     text = "네, " + joiner.join(pieces) + "로 부탁드려요"
     assert redact(text) == text
+
+
+any_number = st.one_of(phone_numbers(), resident_numbers(), card_numbers())
+category_sets = st.frozensets(st.sampled_from(sorted(ALL_CATEGORIES)))
+
+
+@fast
+@given(st.data(), category_sets)
+def test_only_enabled_categories_are_ever_masked(data, categories):
+    text = data.draw(spoken(data.draw(any_number)))
+    matches = find_pii(text, categories)
+    assert {m.category for m in matches} <= categories
+    if not categories & {"phone", "rrn", "card", "account", "caller_number"}:
+        assert redact(text, categories) == text
+
+
+@fast
+@given(st.data())
+def test_matches_are_ordered_disjoint_spans_inside_the_text(data):
+    text = " 그리고 ".join(
+        data.draw(spoken(g)) for g in data.draw(st.lists(any_number, max_size=3))
+    )
+    matches = find_pii(text)
+    for match in matches:
+        assert 0 <= match.start < match.end <= len(text)
+    for first, second in zip(matches, matches[1:], strict=False):
+        assert first.end <= second.start
+    assert redact(redact(text)) == redact(text)
+
+
+@fast
+@given(st.data())
+def test_the_callers_own_mobile_number_is_labelled_as_theirs(data):
+    number = "010" + data.draw(digits(8))
+    text = data.draw(spoken([number[:3], number[3:7], number[7:]]))
+    assert "[발신번호]" in redact(text, caller_number="+82" + number[1:])
