@@ -43,6 +43,12 @@ _QUANTITY = (
     r"|(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?![0-9])"
 )
 _TOKEN_RE = re.compile(rf"(?P<quantity>{_QUANTITY})|[0-9０-９]+|[가-힣]+|\S")
+# Units written on a number make it a quantity ("3000원", "15일", "2층"). Left out: 번
+# ("5678번이요" ends a phone number), and 만/주/도, which are also particles ("...5678만").
+_UNIT_RE = re.compile(
+    r"^(?:원|천|억|개|명|층|시|분|초|일|월|년|살|세|호|회|건|배|등|위|평|동|박|달|마리|권|장"
+    r"|대|병|잔|인분|학년|반|퍼센트|프로|미터|킬로|그램|리터|%)"
+)
 # Characters that may sit between digit groups without ending the number.
 _JOINERS = frozenset("-‐‑–—−.,·/()~_:+…")
 
@@ -71,6 +77,13 @@ class DigitRun:
             self.spans.append((start, end))
             self.digits.append(digit)
             self.spoken.append(spoken)
+
+    def drop_last_group(self) -> None:
+        """Forget the last group (it turned out to be a quantity, "18000000원")."""
+        cut = max(self.group_starts, default=0)
+        del self.spans[cut:], self.digits[cut:], self.spoken[cut:]
+        self.group_starts = {k for k in self.group_starts if k < cut}
+        self.particles = {k: v for k, v in self.particles.items() if k < cut}
 
     def short_written_groups(self) -> list[tuple[int, int]]:
         """Digit ranges of written groups of two or three digits ("2024.12.25" has two)."""
@@ -140,6 +153,8 @@ def find_digit_runs(text: str) -> list[DigitRun]:
             if word in FILLER_WORDS or word in ".,…":
                 current.group_starts.add(len(current.digits))
         elif start == ascii_end and _is_glued_unit(word):
+            if _UNIT_RE.match(word):
+                current.drop_last_group()  # "18000000원", "2024년": a quantity, not an identifier
             close()
         elif "가" <= word[0] <= "힣" and (parsed := _spoken_groups(word, start)):
             groups, has_suffix = parsed
