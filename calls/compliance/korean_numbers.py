@@ -26,6 +26,8 @@ FILLER_WORDS = frozenset(
     {"다시", "대시", "에", "의", "하이픈", "빼기", "국", "국에", "국의"}
     # Hesitations callers make while reading a number.
     | {"음", "어", "아", "으", "그", "저", "엄", "흠"}
+    # Words that carry on the same number ("공일공 일이삼사 그리고 오육칠팔").
+    | {"그리고", "국번", "국번은", "다음", "다음은", "끝자리", "끝자리는", "마지막", "마지막은"}
 )
 _INNER_FILLER = "다시|대시|에|의|국에|국의|국"
 # Endings a digit word may carry before the sentence goes on ("오육칠팔이에요").
@@ -135,7 +137,7 @@ def find_digit_runs(text: str) -> list[DigitRun]:
     def close() -> None:
         nonlocal current
         if current.digits:
-            if word_final_i == len(current.digits) - 1:
+            if word_final_i == len(current.digits) - 1 and word_final_i not in current.particles:
                 _mark_particle(text, current, weight=0.5)
             runs.append(current)
         current = DigitRun()
@@ -150,8 +152,7 @@ def find_digit_runs(text: str) -> list[DigitRun]:
             )
             ascii_end, word_final_i = token.end(), -1
         elif word in FILLER_WORDS or word in _JOINERS:
-            if word in FILLER_WORDS or word in ".,…":
-                current.group_starts.add(len(current.digits))
+            pass  # the next digits start a new group of the same run
         elif start == ascii_end and _is_glued_unit(word):
             if _UNIT_RE.match(word):
                 current.drop_last_group()  # "18000000원", "2024년": a quantity, not an identifier

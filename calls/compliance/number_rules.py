@@ -46,6 +46,11 @@ def phone_confidence(digits: str) -> float:
     return 1.0 if d.startswith("050") else 2.0  # 050x safe numbers are rarely said
 
 
+def is_local_number(digits: str) -> bool:
+    """Whether the digits are a landline number without its area code (234-5678)."""
+    return len(digits) in (7, 8) and digits[0] in "23456789"
+
+
 def rrn_date_ok(digits: str) -> bool:
     """Whether 13 digits start with a real YYMMDD birth date and a gender digit 1-8."""
     if len(digits) != 13 or digits[6] not in "12345678":
@@ -100,7 +105,8 @@ _CONTEXT_WORDS = {
     "bank": r"국민|우리|하나|기업|씨티|SC|제일|산업|카카오|토스|케이",
     "card": r"카드|신용|체크",
     "rrn": r"주민|외국인등록|뒷자리|뒷번호|앞자리",
-    "phone": r"전화|번호|연락처|핸드폰|휴대폰|폰|휴대전화|콜백",
+    "phone": r"전화|연락처|핸드폰|휴대폰|폰|휴대전화|콜백|국번",
+    "number": r"번호",
     "order": r"주문|송장|운송장|예약번호|접수번호|배송|영수증|승인번호|회원번호|쿠폰",
 }
 _CONTEXT_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _CONTEXT_WORDS.items()))
@@ -118,7 +124,7 @@ def context_before(text: str, start: int) -> str:
     for match in _CONTEXT_RE.finditer(window):
         found = match.lastgroup or ""
         # "주민등록번호", "카드 번호": the generic word 번호 right after a specific one keeps it.
-        if match.group() == "번호" and kind and match.start() - last_end <= 2:
+        if found == "number" and kind and match.start() - last_end <= 2:
             last_end = match.end()
             continue
         kind, last_end = found, match.end()

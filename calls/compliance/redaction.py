@@ -23,9 +23,18 @@ ALL_CATEGORIES: frozenset[str] = frozenset(CATEGORIES)
 
 # A number whose category its context announced ("카드번호는 ...") gets a bonus.
 _CONTEXT_BONUS = 2.0
+_ANNOUNCES = {
+    "phone": ("phone",),
+    "number": ("phone",),
+    "rrn": ("rrn",),
+    "card": ("card",),
+    "account": ("account",),
+    "bank": ("account",),
+}
 # Splitting one run into several numbers must be worth it ("900101-1234567" is one 주민번호).
 _MATCH_COST = 4.0
-# A lone half of a 주민번호 ("뒷자리는 ...") counts only when nothing better explains the digits.
+# A lone half of a 주민번호 ("뒷자리는 ...") or a landline number without its area code counts
+# only when nothing better explains the digits.
 _PART_CONFIDENCE = -1.0
 # Reading a final "이" as the copula ("오육칠팔이에요") beats one more digit, unless needed.
 _PARTICLE_COST = 2.0
@@ -72,6 +81,8 @@ def _classify(
         return "rrn", _PART_CONFIDENCE
     if rules.is_phone(digits):
         return "phone", rules.phone_confidence(digits)
+    if kind == "phone" and whole and rules.is_local_number(digits):
+        return "phone", _PART_CONFIDENCE  # "집 전화는 이삼사에 오육칠팔": area code left out
     if card_shaped and rules.is_card(digits):
         return "card", 2.0
     if card_shaped and kind == "card" and 14 <= n <= 19:
@@ -85,7 +96,7 @@ def _score(
     category: str, confidence: float, kind: str, run: DigitRun, i: int, j: int, aligned: set[int]
 ) -> float:
     """How good reading digits i..j of the run as one number of this category is."""
-    bonus = _CONTEXT_BONUS if kind == category or (kind == "bank" and category == "account") else 0
+    bonus = _CONTEXT_BONUS if category in _ANNOUNCES.get(kind, ()) else 0
     edges = (0.5 if j in aligned else -_MID_WORD_END_COST) + (
         0.5 if i in aligned else -_MID_WORD_START_COST
     )
