@@ -32,6 +32,7 @@ _SPELLED_RE = re.compile(
     rf"^(?:[A-Za-z0-9._\-]+|(?:{_LETTER_NAMES}|[{''.join(DIGIT_WORDS)}])+"
     r"|점|닷|언더바|언더스코어|하이픈|대시|다시)$"
 )
+_JOINER_RE = re.compile(r"^(?:점|닷|언더바|언더스코어|하이픈|대시|\.|_|-)$")
 # Words that introduce an address rather than being part of it.
 _LEAD_INS = frozenset({"메일", "이메일", "주소", "아이디", "메일주소", "이메일주소", "제", "저"})
 _PARTICLE_ENDINGS = ("은", "는", "이", "가", "을", "를", "요", "고", "로", "데")
@@ -40,13 +41,16 @@ _MAX_LOCAL_WORDS = 6
 
 def _local_start(text: str, at: int) -> int:
     """Where the spoken local part before an "@" at position `at` begins."""
-    words = list(re.finditer(r"\S+", text[:at]))
+    words = list(re.finditer(r"\S+", text[:at]))[-_MAX_LOCAL_WORDS:]
     start = at
     taken = 0
-    for word in reversed(words[-_MAX_LOCAL_WORDS:]):
-        if not _SPELLED_RE.match(word.group()):
+    for k in range(len(words) - 1, -1, -1):
+        word = words[k].group()
+        # "제이 케이 점 리": a name piece read between dots is part of the address too.
+        joined = k > 0 and _JOINER_RE.match(words[k - 1].group())
+        if not (_SPELLED_RE.match(word) or (joined and not word.endswith(_PARTICLE_ENDINGS))):
             break
-        start, taken = word.start(), taken + 1
+        start, taken = words[k].start(), taken + 1
     if taken == 0 and words:
         word = words[-1].group()
         # A Hangul user name ("홍길동 골뱅이 ...") unless it is a lead-in ("메일은").

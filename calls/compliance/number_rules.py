@@ -127,6 +127,8 @@ def context_before(text: str, start: int) -> str:
         if found == "number" and kind and match.start() - last_end <= 2:
             last_end = match.end()
             continue
+        if found == "bank" and kind == "account":
+            continue  # "계좌는 국민 ...": the bank's name does not weaken the word 계좌
         kind, last_end = found, match.end()
     return kind
 
