@@ -26,6 +26,8 @@ FILLER_WORDS = frozenset(
     {"다시", "대시", "에", "의", "하이픈", "빼기", "국", "국에", "국의"}
     # Hesitations callers make while reading a number.
     | {"음", "어", "아", "으", "그", "저", "엄", "흠"}
+    # Words that carry on the same number ("공일공 일이삼사 그리고 오육칠팔").
+    | {"그리고", "국번", "국번은", "다음", "다음은", "끝자리", "끝자리는", "마지막", "마지막은"}
 )
 _INNER_FILLER = "다시|대시|에|의|국에|국의|국"
 # Endings a digit word may carry before the sentence goes on ("오육칠팔이에요").
@@ -43,6 +45,12 @@ _QUANTITY = (
     r"|(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?![0-9])"
 )
 _TOKEN_RE = re.compile(rf"(?P<quantity>{_QUANTITY})|[0-9０-９]+|[가-힣]+|\S")
+# Units written on a number make it a quantity ("3000원", "15일", "2층"). Left out: 번
+# ("5678번이요" ends a phone number), and 만/주/도, which are also particles ("...5678만").
+_UNIT_RE = re.compile(
+    r"^(?:원|천|억|개|명|층|시|분|초|일|월|년|살|세|호|회|건|배|등|위|평|동|박|달|마리|권|장"
+    r"|대|병|잔|인분|학년|반|퍼센트|프로|미터|킬로|그램|리터|%)"
+)
 # Characters that may sit between digit groups without ending the number.
 _JOINERS = frozenset("-‐‑–—−.,·/()~_:+…")
 
@@ -72,13 +80,20 @@ class DigitRun:
             self.digits.append(digit)
             self.spoken.append(spoken)
 
-    def written_group_lengths(self, i: int, j: int) -> list[int]:
-        """Lengths of the written-digit groups that lie wholly inside digits i..j."""
+    def drop_last_group(self) -> None:
+        """Forget the last group (it turned out to be a quantity, "18000000원")."""
+        cut = max(self.group_starts, default=0)
+        del self.spans[cut:], self.digits[cut:], self.spoken[cut:]
+        self.group_starts = {k for k in self.group_starts if k < cut}
+        self.particles = {k: v for k, v in self.particles.items() if k < cut}
+
+    def short_written_groups(self) -> list[tuple[int, int]]:
+        """Digit ranges of written groups of two or three digits ("2024.12.25" has two)."""
         starts = sorted(self.group_starts | {len(self.digits)})
         return [
-            b - a
+            (a, b)
             for a, b in zip(starts, starts[1:], strict=False)
-            if i <= a and b <= j and not self.spoken[a]
+            if 1 < b - a < 4 and not self.spoken[a]
         ]
 
     def boundaries(self) -> tuple[set[int], set[int]]:
@@ -122,8 +137,8 @@ def find_digit_runs(text: str) -> list[DigitRun]:
     def close() -> None:
         nonlocal current
         if current.digits:
-            if word_final_i == len(current.digits) - 1:
-                _mark_particle(text, current)
+            if word_final_i == len(current.digits) - 1 and word_final_i not in current.particles:
+                _mark_particle(text, current, weight=0.5)
             runs.append(current)
         current = DigitRun()
 
@@ -137,9 +152,10 @@ def find_digit_runs(text: str) -> list[DigitRun]:
             )
             ascii_end, word_final_i = token.end(), -1
         elif word in FILLER_WORDS or word in _JOINERS:
-            if word in FILLER_WORDS or word in ".,…":
-                current.group_starts.add(len(current.digits))
+            pass  # the next digits start a new group of the same run
         elif start == ascii_end and _is_glued_unit(word):
+            if _UNIT_RE.match(word):
+                current.drop_last_group()  # "18000000원", "2024년": a quantity, not an identifier
             close()
         elif "가" <= word[0] <= "힣" and (parsed := _spoken_groups(word, start)):
             groups, has_suffix = parsed
@@ -147,24 +163,25 @@ def find_digit_runs(text: str) -> list[DigitRun]:
                 current.add_group(group)
             word_final_i = len(current.digits) - 1
             if has_suffix:
-                _mark_particle(text, current)
+                _mark_particle(text, current, weight=1.0)
         else:
             close()
     close()
     return runs
 
 
-def _mark_particle(text: str, run: DigitRun) -> None:
+def _mark_particle(text: str, run: DigitRun, weight: float) -> None:
     """Note how likely the run's last digit, a spoken 이, is grammar ("팔이에요").
 
     Korean keeps the copula 이 after a final consonant ("팔이요") and mostly drops it after a
-    vowel ("사요"), so a final 이 after 공, 일, 삼, 육, 칠, 팔 is more likely grammar.
+    vowel ("사요"), so a final 이 after 공, 일, 삼, 육, 칠, 팔 is more likely grammar; more so
+    when an ending follows it in the same word (weight 1) than when the word ends (0.5).
     """
     k = len(run.digits) - 1
     if k < 1 or not run.spoken[k] or text[run.spans[k][0]] != "이" or not run.spoken[k - 1]:
         return
     before = text[run.spans[k - 1][0]]
-    run.particles[k] = 1.0 if (ord(before) - 0xAC00) % 28 else 0.5
+    run.particles[k] = weight * (1.0 if (ord(before) - 0xAC00) % 28 else 0.5)
 
 
 def _is_glued_unit(word: str) -> bool:

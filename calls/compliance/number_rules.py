@@ -11,9 +11,12 @@ _AREA_CODES = frozenset(
 
 def national_phone(digits: str) -> str:
     """The number in national form: a leading 82 country code becomes 0."""
-    if digits.startswith("82") and len(digits) in (10, 11, 12) and digits[2] != "0":
-        return "0" + digits[2:]
-    return digits
+    rest = digits[2:]
+    if not digits.startswith("82") or not rest or rest[0] == "0":
+        return digits
+    if len(rest) == 8 and rest[:2] in ("15", "16", "18"):
+        return rest  # nationwide numbers (1588-xxxx) have no trunk 0
+    return "0" + rest if len(rest) in (8, 9, 10) else digits
 
 
 def is_phone(digits: str) -> bool:
@@ -26,7 +29,9 @@ def is_phone(digits: str) -> bool:
         return n in (9, 10) and d[2] != "0"
     if d[:3] in _AREA_CODES:
         return n in (10, 11) and d[3] != "0"
-    if d[:3] == "070" or d[:4] in {"0502", "0503", "0504", "0505", "0506", "0507", "0508"}:
+    if d[:3] == "070":
+        return n == 11
+    if d[:4] in {"0502", "0503", "0504", "0505", "0506", "0507", "0508"}:
         return n in (11, 12)
     if d[:2] in {"15", "16", "18"}:
         return n == 8
@@ -39,6 +44,11 @@ def phone_confidence(digits: str) -> float:
     if d.startswith("010") and len(d) == 10:
         return 0.0
     return 1.0 if d.startswith("050") else 2.0  # 050x safe numbers are rarely said
+
+
+def is_local_number(digits: str) -> bool:
+    """Whether the digits are a landline number without its area code (234-5678)."""
+    return len(digits) in (7, 8) and digits[0] in "23456789"
 
 
 def rrn_date_ok(digits: str) -> bool:
@@ -95,7 +105,8 @@ _CONTEXT_WORDS = {
     "bank": r"국민|우리|하나|기업|씨티|SC|제일|산업|카카오|토스|케이",
     "card": r"카드|신용|체크",
     "rrn": r"주민|외국인등록|뒷자리|뒷번호|앞자리",
-    "phone": r"전화|번호|연락처|핸드폰|휴대폰|폰|휴대전화|콜백",
+    "phone": r"전화|연락처|핸드폰|휴대폰|폰|휴대전화|콜백|국번",
+    "number": r"번호",
     "order": r"주문|송장|운송장|예약번호|접수번호|배송|영수증|승인번호|회원번호|쿠폰",
 }
 _CONTEXT_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _CONTEXT_WORDS.items()))
@@ -113,9 +124,11 @@ def context_before(text: str, start: int) -> str:
     for match in _CONTEXT_RE.finditer(window):
         found = match.lastgroup or ""
         # "주민등록번호", "카드 번호": the generic word 번호 right after a specific one keeps it.
-        if match.group() == "번호" and kind and match.start() - last_end <= 2:
+        if found == "number" and kind and match.start() - last_end <= 2:
             last_end = match.end()
             continue
+        if found == "bank" and kind == "account":
+            continue  # "계좌는 국민 ...": the bank's name does not weaken the word 계좌
         kind, last_end = found, match.end()
     return kind
 

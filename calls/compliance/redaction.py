@@ -4,6 +4,7 @@ Pure: no Django, no I/O. Numbers are found as runs of digits (written, Sino-Kore
 words, or both) and each run is split into the best-scoring set of valid numbers.
 """
 
+import re
 from typing import Any, NamedTuple
 
 from calls.compliance import number_rules as rules
@@ -22,12 +23,24 @@ ALL_CATEGORIES: frozenset[str] = frozenset(CATEGORIES)
 
 # A number whose category its context announced ("카드번호는 ...") gets a bonus.
 _CONTEXT_BONUS = 2.0
+_ANNOUNCES = {
+    "phone": ("phone",),
+    "number": ("phone",),
+    "rrn": ("rrn",),
+    "card": ("card",),
+    "account": ("account",),
+    "bank": ("account",),
+}
 # Splitting one run into several numbers must be worth it ("900101-1234567" is one 주민번호).
 _MATCH_COST = 4.0
-# A lone half of a 주민번호 ("뒷자리는 ...") counts only when nothing better explains the digits.
+# A lone half of a 주민번호 ("뒷자리는 ...") or a landline number without its area code counts
+# only when nothing better explains the digits.
 _PART_CONFIDENCE = -1.0
 # Reading a final "이" as the copula ("오육칠팔이에요") beats one more digit, unless needed.
 _PARTICLE_COST = 2.0
+# Numbers start where a word or group starts; a start inside a spoken word is a stretch.
+_MID_WORD_START_COST = 2.0
+_MID_WORD_END_COST = 1.0
 _MIN_LEN, _MAX_LEN = 6, 19
 
 
@@ -46,28 +59,30 @@ def caller_national(caller_number: str) -> str:
 
 
 def _classify(
-    digits: str, kind: str, caller: str, run: DigitRun, i: int
+    digits: str, kind: str, caller: str, whole: bool, card_shaped: bool
 ) -> tuple[str, float] | None:
-    """The category of digits i.. of a run and how sure it is, given its context's kind."""
-    n, j = len(digits), i + len(digits)
-    whole = i == 0 and (j == len(run.digits) or (j == len(run.digits) - 1 and j in run.particles))
+    """The category of a candidate number and how sure it is, given its context's kind.
+
+    `whole`: the candidate is its entire run; `card_shaped`: no written group of 2-3 digits.
+    """
+    n = len(digits)
     if caller and n >= 7 and (rules.national_phone(digits) == caller or digits == caller[-8:]):
         return "caller_number", 4.0
     if kind == "account" and rules.is_account_length(digits):
         return "account", 2.0
     if kind == "order":  # order numbers are not personal data ("주문번호 2024-1234")
-        return ("phone", 2.0) if rules.is_phone(digits) else None
+        return None
     if n == 13 and rules.rrn_date_ok(digits):
         if rules.rrn_checksum_ok(digits):
             return "rrn", 3.0
         if kind != "card":  # post-2020 numbers carry no check digit
-            return "rrn", 2.0
+            return "rrn", 2.5  # a real birth date and gender digit say more than a prefix
     if kind == "rrn" and whole and rules.is_rrn_half(digits):
         return "rrn", _PART_CONFIDENCE
     if rules.is_phone(digits):
         return "phone", rules.phone_confidence(digits)
-    # Cards are written in groups of four or more, unlike dates ("2024.12.25").
-    card_shaped = not any(1 < g < 4 for g in run.written_group_lengths(i, j))
+    if kind == "phone" and whole and rules.is_local_number(digits):
+        return "phone", _PART_CONFIDENCE  # "집 전화는 이삼사에 오육칠팔": area code left out
     if card_shaped and rules.is_card(digits):
         return "card", 2.0
     if card_shaped and kind == "card" and 14 <= n <= 19:
@@ -77,9 +92,16 @@ def _classify(
     return None
 
 
-def _score(category: str, confidence: float, kind: str, length: int, aligned: int) -> float:
-    bonus = _CONTEXT_BONUS if kind == category or (kind == "bank" and category == "account") else 0
-    return length + confidence + bonus + 0.5 * aligned - _MATCH_COST
+def _score(
+    category: str, confidence: float, kind: str, run: DigitRun, i: int, j: int, aligned: set[int]
+) -> float:
+    """How good reading digits i..j of the run as one number of this category is."""
+    bonus = _CONTEXT_BONUS if category in _ANNOUNCES.get(kind, ()) else 0
+    edges = (0.5 if j in aligned else -_MID_WORD_END_COST) + (
+        0.5 if i in aligned else -_MID_WORD_START_COST
+    )
+    particle = _PARTICLE_COST * run.particles.get(j - 1, 0.0)
+    return (j - i) + confidence + bonus + edges - particle - _MATCH_COST
 
 
 def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
@@ -88,6 +110,10 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
     n = len(run.digits)
     digits = run.text
     after = rules.context_after(text, run.spans[-1][1])
+    before: dict[int, str] = {}
+    # Cards are written in groups of four or more, unlike dates ("2024.12.25").
+    short_groups = run.short_written_groups()
+    last = n - 1 if n - 1 in run.particles else n
     best: list[tuple[float, list[Match]]] = [(0.0, [])] * (n + 1)
     for j in range(1, n + 1):
         best[j] = best[j - 1]
@@ -97,15 +123,16 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
             if i not in loose:
                 continue
             start = run.spans[i][0]
-            kind = rules.context_before(text, start) or (after if j == n else "")
-            found = _classify(digits[i:j], kind, caller, run, i)
+            if i not in before:
+                before[i] = rules.context_before(text, start)
+            kind = before[i] or (after if j == n else "")
+            whole = i == 0 and j >= last
+            card_shaped = not any(i <= a and b <= j for a, b in short_groups)
+            found = _classify(digits[i:j], kind, caller, whole, card_shaped)
             if found is None:
                 continue
             category, confidence = found
-            score = best[i][0] + _score(
-                category, confidence, kind, j - i, (i in aligned) + (j in aligned)
-            )
-            score -= _PARTICLE_COST * run.particles.get(j - 1, 0.0)
+            score = best[i][0] + _score(category, confidence, kind, run, i, j, aligned)
             if score > best[j][0]:
                 if start > 0 and text[start - 1] == "+":
                     start -= 1
@@ -133,26 +160,73 @@ def find_pii(
     return sorted(found)
 
 
-def redact(text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = "") -> str:
-    """The text with each piece of personal data replaced by its category's label."""
-    if not text:
-        return text
+def _masked(text: str, matches: list[Match]) -> str:
     pieces, last = [], 0
-    for match in find_pii(text, categories, caller_number):
+    for match in matches:
         pieces += [text[last : match.start], CATEGORIES[match.category]]
         last = match.end
     pieces.append(text[last:])
     return "".join(pieces)
 
 
+def redact(text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = "") -> str:
+    """The text with each piece of personal data replaced by its category's label."""
+    return _masked(text, find_pii(text, categories, caller_number)) if text else text
+
+
+# Field names that say what a value is ({"account_number": "110123456789"}): the category,
+# and the words a caller would have said before such a number.
+_FIELD_HINTS = (
+    (re.compile(r"rrn|resident|ssn|jumin|주민", re.I), "rrn", "주민번호"),
+    (re.compile(r"card|카드", re.I), "card", "카드번호"),
+    (re.compile(r"account|acct|bank|계좌", re.I), "account", "계좌번호"),
+    (
+        re.compile(r"phone|tel|mobile|callback|contact|msisdn|전화|연락처", re.I),
+        "phone",
+        "전화번호",
+    ),
+    (
+        re.compile(r"order|invoice|tracking|booking|reservation|주문|예약|송장", re.I),
+        "",
+        "주문번호",
+    ),
+)
+# A value in a named field with this many digits left after redaction is masked whole.
+_FIELD_DIGITS_LEFT = 7
+
+
+def _redact_field(key: str, text: str, categories: frozenset[str], caller_number: str) -> str:
+    """A field's string redacted as if its name had been said before it."""
+    hint = next((h for h in _FIELD_HINTS if key and h[0].search(key)), None)
+    if hint is None:
+        return redact(text, categories, caller_number)
+    _, category, said = hint
+    prefix = said + " "
+    shifted = find_pii(prefix + text, categories, caller_number)
+    matches = [m._replace(start=m.start - len(prefix), end=m.end - len(prefix)) for m in shifted]
+    redacted = _masked(text, [m for m in matches if m.start >= 0])
+    runs = find_digit_runs(redacted)
+    if category in categories and any(len(r.digits) >= _FIELD_DIGITS_LEFT for r in runs):
+        return CATEGORIES[category]  # malformed, but the field says what it is
+    return redacted
+
+
 def redact_value(
-    value: Any, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = ""
+    value: Any, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = "", key: str = ""
 ) -> Any:
-    """A copy of a JSON-like value with every string in it redacted (keys are kept)."""
+    """A copy of a JSON-like value with every string in it redacted (keys are kept).
+
+    A dict key naming a kind of number ("phone", "account_number", "card") is used as
+    context for the value under it, and a number value under such a key is redacted too.
+    """
     if isinstance(value, str):
-        return redact(value, categories, caller_number)
+        return _redact_field(key, value, categories, caller_number)
     if isinstance(value, dict):
-        return {k: redact_value(v, categories, caller_number) for k, v in value.items()}
+        return {k: redact_value(v, categories, caller_number, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(redact_value(v, categories, caller_number) for v in value)
+        return type(value)(redact_value(v, categories, caller_number, key) for v in value)
+    named = any(pattern.search(key) for pattern, category, _ in _FIELD_HINTS if category)
+    if isinstance(value, int) and not isinstance(value, bool) and named:
+        masked = _redact_field(key, str(value), categories, caller_number)
+        return value if masked == str(value) else masked
     return value

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 from calls.compliance.redaction import CATEGORIES, Match, find_pii
-from tests.compliance.redaction_table import CASES, LATER_CASES, Case
+from tests.compliance.redaction_table import CASES, FRESH_CASES, LATER_CASES, Case
 
 _LABELS = {label: key for key, label in CATEGORIES.items()}
 _LABEL_RE = re.compile("(" + "|".join(re.escape(label) for label in _LABELS) + ")")
@@ -76,4 +76,5 @@ def report(name: str, cases: list[Case]) -> str:
 if __name__ == "__main__":
     print(report("table (CASES)", CASES))
     print(report("written later (LATER_CASES)", LATER_CASES))
-    print(report("both", CASES + LATER_CASES))
+    print(report("written last (FRESH_CASES)", FRESH_CASES))
+    print(report("all", CASES + LATER_CASES + FRESH_CASES))

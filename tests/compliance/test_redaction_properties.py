@@ -1,13 +1,14 @@
 """Properties: spoken personal numbers never survive redaction; everyday numbers always do."""
 
 import datetime
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calls.compliance.korean_numbers import find_digit_runs
 from calls.compliance.number_rules import luhn_ok, rrn_checksum_ok
-from calls.compliance.redaction import redact
+from calls.compliance.redaction import ALL_CATEGORIES, find_pii, redact
 
 WORDS = "공일이삼사오육칠팔구"
 ZERO_WORDS = ("공", "영")
@@ -85,7 +86,7 @@ def card_numbers(draw) -> list[str]:
 
 
 @st.composite
-def spoken(draw, groups: list[str]) -> str:
+def spoken(draw, groups: list[str], prefixes: tuple[str, ...] = PREFIXES) -> str:
     """The groups as a caller would say them: digits, digit words or both, with fillers."""
     zero = draw(st.sampled_from(ZERO_WORDS))
     words = {str(d): w for d, w in enumerate(WORDS)} | {"0": zero}
@@ -101,10 +102,12 @@ def spoken(draw, groups: list[str]) -> str:
     joined = said[0]
     for part in said[1:]:
         separator = draw(st.sampled_from(SEPARATORS))
-        if not separator.strip() and joined[-1].isdigit() and part[0].isdigit():
-            separator = " "  # written digit groups run together would be one group
+        if not separator.strip() and joined[-1].isdigit():
+            # Written digits run together would be one group; a transcriber would not write
+            # digit words straight onto digits either ("0000공공").
+            separator = " "
         joined += separator + part
-    return draw(st.sampled_from(PREFIXES)) + joined + draw(st.sampled_from(SUFFIXES))
+    return draw(st.sampled_from(prefixes)) + joined + draw(st.sampled_from(SUFFIXES))
 
 
 def masked(text: str, label: str, longest_left: int) -> str:
@@ -121,7 +124,12 @@ def longest_digit_run(text: str) -> int:
     return max((len(run.digits) for run in find_digit_runs(text)), default=0)
 
 
-fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# REDACTION_EXAMPLES=3000 for a longer hunt; the default keeps the suite quick.
+fast = settings(
+    max_examples=int(os.environ.get("REDACTION_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @fast
@@ -184,4 +192,86 @@ def everyday_numbers(draw) -> str:
 )
 def test_everyday_numbers_are_left_alone(pieces, joiner):
     text = "네, " + joiner.join(pieces) + "로 부탁드려요"
+    assert redact(text) == text
+
+
+any_number = st.one_of(phone_numbers(), resident_numbers(), card_numbers())
+category_sets = st.frozensets(st.sampled_from(sorted(ALL_CATEGORIES)))
+
+
+@fast
+@given(st.data(), category_sets)
+def test_only_enabled_categories_are_ever_masked(data, categories):
+    text = data.draw(spoken(data.draw(any_number)))
+    matches = find_pii(text, categories)
+    assert {m.category for m in matches} <= categories
+    if not categories & {"phone", "rrn", "card", "account", "caller_number"}:
+        assert redact(text, categories) == text
+
+
+@fast
+@given(st.data())
+def test_matches_are_ordered_disjoint_spans_inside_the_text(data):
+    text = " 그리고 ".join(
+        data.draw(spoken(g)) for g in data.draw(st.lists(any_number, max_size=3))
+    )
+    matches = find_pii(text)
+    for match in matches:
+        assert 0 <= match.start < match.end <= len(text)
+    for first, second in zip(matches, matches[1:], strict=False):
+        assert first.end <= second.start
+    assert redact(redact(text)) == redact(text)
+
+
+@fast
+@given(st.data())
+def test_the_callers_own_mobile_number_is_labelled_as_theirs(data):
+    number = "010" + data.draw(digits(8))
+    text = data.draw(spoken([number[:3], number[3:7], number[7:]]))
+    assert "[발신번호]" in redact(text, caller_number="+82" + number[1:])
+
+
+# (bank, group lengths) as Korean banks print their account numbers.
+ACCOUNT_SHAPES = [
+    ("국민은행", (6, 2, 6)),
+    ("신한은행", (3, 3, 6)),
+    ("우리은행", (4, 3, 6)),
+    ("하나은행", (3, 6, 5)),
+    ("농협", (3, 4, 4, 2)),
+    ("카카오뱅크", (4, 2, 7)),
+    ("토스뱅크", (4, 4, 4)),
+    ("우체국", (6, 2, 6)),
+]
+
+
+@st.composite
+def account_lines(draw) -> str:
+    """A bank account read out after the bank's name and the word 계좌."""
+    bank, shape = draw(st.sampled_from(ACCOUNT_SHAPES))
+    groups = [draw(digits(n)) for n in shape]
+    lead = draw(st.sampled_from([f"{bank} 계좌 ", f"환불 계좌는 {bank} ", f"{bank} 계좌번호는 "]))
+    return lead + draw(spoken(groups, prefixes=("",)))
+
+
+@fast
+@given(account_lines())
+def test_a_spoken_account_number_after_its_bank_never_survives(text):
+    masked(text, "[계좌번호]", longest_left=2)
+
+
+@st.composite
+def spoken_everyday(draw) -> str:
+    """Small numbers said in words: floors, minutes, counts, dates, exits."""
+    d = draw(st.sampled_from(WORDS[1:]))
+    return draw(
+        st.sampled_from(
+            [f"{d} 층", f"{d}층", f"{d} 분", f"{d}번 출구", f"{d}월 {d}일", f"{d} 인분", f"{d}시"]
+        )
+    )
+
+
+@fast
+@given(st.lists(st.one_of(everyday_numbers(), spoken_everyday()), min_size=1, max_size=5))
+def test_everyday_numbers_in_words_and_digits_are_left_alone(pieces):
+    text = "그럼 " + " ".join(pieces) + " 맞으시죠?"
     assert redact(text) == text

@@ -4,9 +4,9 @@ import pytest
 
 from calls.compliance.redaction import redact
 from tests.compliance.accuracy import precision_recall, report, tally
-from tests.compliance.redaction_table import CASES, LATER_CASES, Case
+from tests.compliance.redaction_table import CASES, FRESH_CASES, LATER_CASES, Case
 
-ALL_CASES = CASES + LATER_CASES
+ALL_CASES = CASES + LATER_CASES + FRESH_CASES
 
 
 def test_the_table_has_at_least_sixty_utterances_with_negatives_among_them():
