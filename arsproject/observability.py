@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.utils import BadDsn
 
-from calls.compliance.policy import mask_text
+from calls.compliance.log_redaction import mask_text
 
 FILTERED = "[Filtered]"
 MIN_SECRET_LENGTH = 6  # shorter values would blank out ordinary words

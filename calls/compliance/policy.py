@@ -3,48 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from calls.compliance.korean_numbers import find_digit_runs
-from calls.compliance.redaction import ALL_CATEGORIES, CATEGORIES, find_pii
+from calls.compliance.redaction import redact, redact_value
 
 UNFINISHED = "…"
 TRAILING_JOINERS = " -‐‑–—−.,·/()~_:+"
 MIN_HELD_DIGITS = 2  # a lone digit word ("일", "이") is usually a word, not a number
-EMAIL_AT_SIGNS = ("@", "골뱅이", "앳")
-
-
-def mask_text(
-    text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = ""
-) -> str:
-    """The text with each piece of personal data replaced by its category's label.
-
-    An e-mail counts only when written with "@" or spoken the Korean way ("골뱅이", "앳"):
-    the redaction module also reads an English "at" inside words as one, which would mask
-    keys and codes such as "http_status" in tool results and "at" in our own log lines.
-    """
-    if not text:
-        return text
-    pieces, last = [], 0
-    for match in find_pii(text, categories, caller_number):
-        span = text[match.start : match.end]
-        if match.category == "email" and not any(at in span for at in EMAIL_AT_SIGNS):
-            continue
-        pieces += [text[last : match.start], CATEGORIES[match.category]]
-        last = match.end
-    pieces.append(text[last:])
-    return "".join(pieces)
-
-
-def mask_value(value: Any, categories: frozenset[str], caller_number: str = "") -> Any:
-    """A copy of a JSON-like value with every string in it masked (keys are kept)."""
-    if isinstance(value, str):
-        return mask_text(value, categories, caller_number)
-    if isinstance(value, dict):
-        return {key: mask_value(item, categories, caller_number) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [mask_value(item, categories, caller_number) for item in value]
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +33,7 @@ class RedactionPolicy:
         """The text with personal data masked."""
         if not text or not self.categories:
             return text
-        return mask_text(text, self.categories, self.caller_number)
+        return redact(text, self.categories, caller_number=self.caller_number)
 
     def partial(self, text: str) -> str:
         """Text of a turn still being spoken, masked, its unfinished trailing number held back.
@@ -91,4 +56,4 @@ class RedactionPolicy:
         """A JSON-like value (event data, tool arguments and results) with personal data masked."""
         if not self.categories:
             return value
-        return mask_value(value, self.categories, self.caller_number)
+        return redact_value(value, self.categories, caller_number=self.caller_number)

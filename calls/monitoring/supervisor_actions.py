@@ -12,7 +12,7 @@ from channels.layers import get_channel_layer
 
 from calls.compliance.access_log import record_access
 from calls.compliance.models import AccessAction
-from calls.compliance.policy import mask_text
+from calls.compliance.redaction import redact
 from calls.models import Call, CallEvent
 from calls.monitoring.live_events import control_group, control_message
 
@@ -57,7 +57,7 @@ def record_action(user, call_sid: str, action: str, text: str, address=None) -> 
         raise ActionRefused("call_ended")
     data = {"action": action, "actor_name": user.get_username()}
     if text:
-        data["text"] = mask_text(text)
+        data["text"] = redact(text)
     record_access(
         user, AccessAction.SUPERVISOR_ACTION, call_sid=call_sid, address=address, detail=action
     )
