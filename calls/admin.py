@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from calls.compliance.access_log import record_request
 from calls.compliance.admin import forget_selected_callers
 from calls.compliance.models import AccessAction
-from calls.models import ApiToken, Call, CallEvent, Utterance
+from calls.models import ApiToken, Call, CallEvent, KpiThreshold, Utterance
 from calls.monitoring.dashboard_views import socket_context
+from calls.templatetags.call_format import mmss
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -56,10 +57,18 @@ class CallAdmin(admin.ModelAdmin):
         "status",
         "end_reason",
         "started_at",
-        "duration_seconds",
+        "duration",
+        "category",
         "interruptions",
     )
-    list_filter = ("status", "end_reason", ("started_at", admin.DateFieldListFilter), "profile")
+    list_filter = (
+        "status",
+        "end_reason",
+        "resolved",
+        "sentiment",
+        ("started_at", admin.DateFieldListFilter),
+        "profile",
+    )
     search_fields = ("=call_sid", "from_number", "to_number")
     list_select_related = ("profile",)
     show_full_result_count = False
@@ -77,6 +86,11 @@ class CallAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         """Calls come from Twilio, not from the admin."""
         return False
+
+    @admin.display(description=_("Duration"), ordering="duration_seconds")
+    def duration(self, obj):
+        """The call's length as m:ss."""
+        return mmss(obj.duration_seconds)
 
     @admin.display(description=_("live"))
     def live_link(self, obj):
@@ -152,3 +166,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 admin.site.site_header = _("ARS AI Voice administration")
 admin.site.site_title = _("ARS AI Voice")
 admin.site.index_title = _("Agent, prompts and call log")
+
+
+@admin.register(KpiThreshold)
+class KpiThresholdAdmin(admin.ModelAdmin):
+    """When the wallboard's tiles turn amber or red."""
+
+    list_display = ("kpi", "higher_is_worse", "warning_at", "alert_at")
+    list_editable = ("higher_is_worse", "warning_at", "alert_at")

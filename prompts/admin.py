@@ -6,11 +6,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from prompts import model_catalog, retirement, services
+from prompts import greeting_admin, model_catalog, retirement, services
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
 from prompts.tool_admin import tools_summary
 
@@ -136,6 +136,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (_("Post-call summary"), {"fields": ("summarize_calls", "call_categories")}),
         (
             _("Notice before the agent speaks"),
             {
@@ -289,8 +290,31 @@ class PromptVersionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "profile", "number", "active_marker", "author", "note", "created_at")
     list_filter = ("profile",)
     list_select_related = ("profile", "author")
-    readonly_fields = ("number", "author", "created_at")
-    actions = ["activate_selected", "compare_two"]
+    readonly_fields = ("number", "author", "created_at", "cached_greeting")
+    actions = ["activate_selected", "compare_two", "record_greeting_again"]
+
+    @admin.display(description=_("cached greeting"))
+    def cached_greeting(self, version):
+        """Players for the greeting audio later calls hear at once."""
+        return greeting_admin.cached_greetings_html(version)
+
+    @admin.action(description=_("Record the greeting again"))
+    def record_greeting_again(self, request, queryset):
+        """Forget the cached greeting audio: the next call records it anew."""
+        removed = greeting_admin.forget(queryset)
+        self.message_user(request, _("%(count)d cached greeting(s) removed.") % {"count": removed})
+
+    def get_urls(self):
+        """Adds the cached greeting's WAV."""
+        view = self.admin_site.admin_view(greeting_admin.greeting_wav)
+        extra = [
+            path(
+                "<int:version_id>/greeting/<str:name>.wav",
+                view,
+                name="prompts_promptversion_greeting",
+            )
+        ]
+        return extra + super().get_urls()
 
     @admin.display(description=_("active"), boolean=True)
     def active_marker(self, version):
@@ -351,16 +375,17 @@ class PromptVersionAdmin(admin.ModelAdmin):
             self.message_user(request, _("Select exactly two versions."), messages.ERROR)
             return None
         old, new = versions
-        differ = difflib.HtmlDiff(wrapcolumn=70)
+        differ = difflib.HtmlDiff()
         sections = [
             (
                 label,
+                # The stylesheet wraps long lines to the admin's width: keep real spaces for it.
                 differ.make_table(
                     getattr(old, field).splitlines(),
                     getattr(new, field).splitlines(),
                     str(old),
                     str(new),
-                ),
+                ).replace("&nbsp;", " "),
             )
             for label, field in ((_("instructions"), "instructions"), (_("greeting"), "greeting"))
         ]

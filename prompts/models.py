@@ -26,6 +26,21 @@ E164_VALIDATOR = RegexValidator(
 VOICES = catalog.BUILT_IN_VOICES
 EFFORTS = [(effort, effort) for effort in catalog.EFFORTS]
 DTMF_DIGITS = [(d, d) for d in "0123456789*#"]
+DEFAULT_CALL_CATEGORIES = ["배송", "주문 변경", "환불", "불만", "상담원 연결 요청", "기타"]
+
+
+def default_categories_text() -> str:
+    """The default category list, one per line (a callable default keeps migrations stable)."""
+    return "\n".join(DEFAULT_CALL_CATEGORIES)
+
+
+def split_categories(text: str) -> list[str]:
+    """Categories from one-per-line text, stripped, without blanks or repeats."""
+    seen: dict[str, None] = {}
+    for line in (text or "").splitlines():
+        if line.strip():
+            seen.setdefault(line.strip()[:50], None)
+    return list(seen)
 
 
 class ImmutableVersionError(Exception):
@@ -181,6 +196,16 @@ class AgentProfile(models.Model):
             "before saying goodbye (needs an idle timeout in the VAD settings)."
         ),
     )
+    summarize_calls = models.BooleanField(
+        _("summarize calls"),
+        default=True,
+        help_text=_("After each call the agent writes a short summary, category and sentiment."),
+    )
+    call_categories = models.TextField(
+        _("call categories"),
+        default=default_categories_text,
+        help_text=_("One per line; the post-call summary files each call under one of them."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -202,6 +227,10 @@ class AgentProfile(models.Model):
     def effective_realtime_model(self) -> str:
         """The Realtime model calls use: the profile's, else the server default."""
         return self.realtime_model or settings.OPENAI_REALTIME_MODEL
+
+    def category_list(self) -> list[str]:
+        """The categories as a list, blank lines and repeats dropped, in the staff's order."""
+        return split_categories(self.call_categories)
 
     def redaction_categories(self) -> tuple[str, ...]:
         """The personal-data categories masked in this profile's transcripts and events."""

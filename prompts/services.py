@@ -68,6 +68,8 @@ def active_config(to_number: str) -> CallConfig:
         truncation_retention_ratio=profile.truncation_retention_ratio,
         idle_reprompts=profile.idle_reprompts,
         tools=tuple(tool.spec() for tool in profile.tools.filter(enabled=True).order_by("name")),
+        summarize_calls=profile.summarize_calls,
+        call_categories=tuple(profile.category_list()),
     )
 
 

@@ -54,6 +54,8 @@ class CallConfig:
     truncation_retention_ratio: float = 0.8
     idle_reprompts: int = 2
     tools: tuple[ToolSpec, ...] = ()  # business tools offered to the model, frozen
+    summarize_calls: bool = True
+    call_categories: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """Serialise for the call row (JSON)."""
@@ -69,4 +71,5 @@ class CallConfig:
         for name in ("extra_languages", "keywords"):
             values[name] = tuple(values.get(name, ()))
         values["tools"] = tuple(ToolSpec(**tool) for tool in values.get("tools", ()))
+        values["call_categories"] = tuple(values.get("call_categories") or ())
         return cls(**values)

@@ -56,8 +56,7 @@ class BusinessTool(models.Model):
         _("filler sentence"),
         max_length=200,
         blank=True,
-        help_text=_("Said when the answer is slow; empty: %(default)s")
-        % {"default": tool_spec.DEFAULT_FILLER},
+        help_text=_("Said when the answer is slow; empty: the default sentence."),
     )
     filler_delay_ms = models.PositiveIntegerField(
         _("filler delay (ms)"), default=tool_spec.DEFAULT_FILLER_DELAY_MS

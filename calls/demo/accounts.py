@@ -6,12 +6,30 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db.models import Q
+
+# What the demo's tour opens in the admin: prompts, VAD, tools and the call log (read-only),
+# wallboard thresholds; never users, groups or API tokens.
+TOUR_PERMISSIONS = (
+    Q(content_type__app_label="prompts") & ~Q(codename__startswith="delete_")
+    | Q(content_type__app_label="calls", codename__in=("view_call", "view_utterance"))
+    | Q(content_type__app_label="calls", codename__in=("view_callevent", "view_kpithreshold"))
+    | Q(content_type__app_label="calls", codename="change_kpithreshold")
+)
 
 
 def ensure_staff_account(
-    username: str, password: str | None = None, *, control: bool = True, superuser: bool = False
+    username: str,
+    password: str | None = None,
+    *,
+    control: bool = True,
+    superuser: bool = False,
+    tour: bool = False,
 ) -> str:
-    """Create or reset a staff account (with the call-control right) and return its password."""
+    """Create or reset a staff account (with the call-control right) and return its password.
+
+    `tour` also lets it open the admin pages the demo shows (prompts, VAD, tools, call log).
+    """
     password = password or secrets.token_urlsafe(12)
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.is_staff = True
@@ -23,4 +41,6 @@ def ensure_staff_account(
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label="calls", codename="control_call")
         )
+    if tour:
+        user.user_permissions.add(*Permission.objects.filter(TOUR_PERMISSIONS))
     return password

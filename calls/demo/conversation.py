@@ -6,6 +6,8 @@ still answering, hears the answer, thanks the agent, and the agent ends the call
 
 from __future__ import annotations
 
+import dataclasses
+
 from calls.simulator.realtime_script import AgentTurn, RealtimeScript, ToolCall
 from calls.simulator.twilio_caller import CallResult, StreamEnded, TwilioCall, TwilioCaller
 
@@ -34,6 +36,24 @@ DEMO_SCRIPT = RealtimeScript(
         ),
     ],
 )
+
+
+def demo_script(greeting: str = "") -> RealtimeScript:
+    """The demo script, opening with the profile's actual greeting when there is one."""
+    if not greeting.strip():
+        return DEMO_SCRIPT
+    turns = [AgentTurn(greeting.strip()), *DEMO_SCRIPT.agent_turns[1:]]
+    return dataclasses.replace(DEMO_SCRIPT, agent_turns=turns)
+
+
+def profile_greeting(to_number: str) -> str:
+    """The greeting a call to this number would get now ("" without a configured profile)."""
+    from prompts.services import NoProfileConfigured, active_config
+
+    try:
+        return active_config(to_number).greeting
+    except NoProfileConfigured:
+        return ""
 
 
 async def until_agent_has_spoken(call: TwilioCall) -> None:

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from calls.live import session_setup
+from calls.live.observer import count_response_usage
 from calls.live.phase import CallPhase
 from calls.live.protocol import realtime as rt
 from calls.live.responses import IDLE_GOODBYE_INSTRUCTIONS
@@ -194,9 +195,8 @@ async def on_function_call(bridge: CallBridge, event: rt.FunctionCallDone) -> No
 
 async def on_response_done(bridge: CallBridge, event: rt.ResponseDone) -> None:
     """A response ended: count tokens, then goodbye, hang-up or a queued response."""
-    usage = event.usage or {}
-    bridge.counters.input_tokens += int(usage.get("input_tokens") or 0)
-    bridge.counters.output_tokens += int(usage.get("output_tokens") or 0)
+    count_response_usage(bridge.counters, event.usage)
+    bridge.summary.done(event)
     responses = bridge.responses
     cut_short = any(item.get("id") in bridge.agent_audio.suppressed for item in event.output)
     bridge.greeting.done(event.response_id, event.status, cut_short)

@@ -30,6 +30,7 @@ from calls.live.greeting import Greeting
 from calls.live.greeting_cache import GreetingCache, GreetingKey
 from calls.live.observer import BridgeObserver, CallCounters
 from calls.live.phase import CallPhase, Phase
+from calls.live.post_call_summary import PostCallSummary
 from calls.live.protocol import realtime as rt
 from calls.live.realtime_client import RealtimeEndpoint
 from calls.live.realtime_link import RealtimeLink
@@ -99,6 +100,7 @@ class CallBridge:
         )
         self.transcripts = Transcripts(self.agent_audio.tracker, self.counters, self.offset_ms)
         self.greeting = Greeting(settings.greetings, self.spawn)
+        self.summary = PostCallSummary(self.responses)
         self.observer: BridgeObserver | None = None
         self.config: CallConfig | None = None
         self.stream_sid = ""
@@ -182,6 +184,7 @@ class CallBridge:
         self.record_event("call_ended", {"reason": reason, **(data or {})})
         if self.observer is not None:
             await self.observer.end_call(reason, self.counters)
+        await self.ask_for_summary()  # now: a transfer's whisper reads it while the phone rings
         await self.close_twilio()
 
     async def close(self, reason: str = "caller_hangup") -> None:
@@ -191,8 +194,11 @@ class CallBridge:
         self.phase.to(CallPhase.CLOSED)
         self.end_reason = self.end_reason or reason
         self.transcripts.finish_all()
+        caller_left_at = time.monotonic()
         current = asyncio.current_task()
         try:
+            await self.ask_for_summary()
+            await self.report_summary(caller_left_at)
             for task in list(self.tasks):
                 if task is not current:
                     task.cancel()
@@ -210,6 +216,28 @@ class CallBridge:
                 await self.observer.finalize(self.end_reason, self.counters, self.session)
             self.release()
             self.finished.set()
+
+    def wants_summary(self) -> bool:
+        """A summary is on for this call, there is a conversation, and the session still runs."""
+        config = self.config
+        return bool(config and config.summarize_calls and self.transcripts.history)
+
+    async def ask_for_summary(self) -> None:
+        """Ask the session for the post-call summary (once), if it can still answer."""
+        if self.wants_summary() and self.link.open:
+            await self.summary.ask(self.config.call_categories)
+
+    async def report_summary(self, caller_left_at: float) -> None:
+        """Hand the summary (or why there is none) to the observer, within the bound."""
+        if self.observer is None or not (self.config and self.config.summarize_calls):
+            return
+        if not self.transcripts.history:
+            text, reason = "", "no conversation"
+        elif self.summary.answer is None:
+            text, reason = "", "AI session closed"
+        else:
+            text, reason = await self.summary.result(caller_left_at)
+        self.observer.summary(text, reason, self.config.call_categories)
 
     def release(self) -> None:
         """Drop what only a live call needs: buffered caller audio, unplayed marks, the socket.

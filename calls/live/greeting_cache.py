@@ -9,6 +9,7 @@ also kept in memory. Pure file I/O (no Django); callers run load/save in a threa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -54,11 +55,14 @@ class GreetingCache:
     def load(self, key: GreetingKey) -> CachedGreeting | None:
         """The cached greeting for a key, or None (a broken file counts as none)."""
         found = self.memory.get(key)
+        path = self.directory / key.filename()
         if found is not None:
-            self.memory.move_to_end(key)
-            return found
+            if path.exists():  # another process may have forgotten it (admin: record again)
+                self.memory.move_to_end(key)
+                return found
+            del self.memory[key]
         try:
-            data = json.loads((self.directory / key.filename()).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
             found = CachedGreeting(key, data["text"], tuple(data["chunks"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -105,3 +109,9 @@ class GreetingCache:
         for key in [k for k in self.memory if k.prompt_version_id == prompt_version_id]:
             del self.memory[key]
         return removed
+
+
+@functools.lru_cache(maxsize=4)
+def cache_for(directory: str) -> GreetingCache | None:
+    """The process's cache for a folder (one per folder, so its memory is shared); "" is none."""
+    return GreetingCache(directory) if directory else None

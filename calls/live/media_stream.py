@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 
 from autobahn.exception import Disconnected
@@ -15,7 +14,7 @@ from django.conf import settings
 
 from arsproject.memory_upkeep import process_upkeep
 from calls.live.bridge import BridgeSettings, CallBridge
-from calls.live.greeting_cache import GreetingCache
+from calls.live.greeting_cache import cache_for
 from calls.live.protocol.twilio import (
     Connected,
     Dtmf,
@@ -43,12 +42,6 @@ NOT_CONFIGURED_CLOSE_CODE = 4503
 LISTENER_STOP_SECONDS = 2.0
 
 
-@functools.lru_cache(maxsize=4)
-def greeting_cache(directory: str) -> GreetingCache | None:
-    """The process's greeting cache for a folder (one per folder, so its memory is shared)."""
-    return GreetingCache(directory) if directory else None
-
-
 def bridge_settings() -> BridgeSettings:
     """The bridge's settings from Django's (the default model; a call may choose another)."""
     return BridgeSettings(
@@ -58,7 +51,7 @@ def bridge_settings() -> BridgeSettings:
         audio_format=settings.OPENAI_AUDIO_FORMAT,
         max_retry_count=settings.MAX_RETRY_COUNT,
         tools=ToolContext(tuple(settings.TOOL_ALLOWED_HOSTS), settings.IS_PRODUCTION),
-        greetings=greeting_cache(settings.GREETING_CACHE_DIR),
+        greetings=cache_for(settings.GREETING_CACHE_DIR),
         human_agent_number=settings.HUMAN_AGENT_NUMBER,
     )
 

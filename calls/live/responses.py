@@ -51,10 +51,18 @@ class Responses:
         self.requested = self.next_id(prefix)
         await self.send(rt.response_create(self.requested, instructions))
 
-    async def create_out_of_band(self, prefix: str, instructions: str, items: list) -> None:
-        """A response beside the conversation (`conversation: none`), reading only `items`."""
+    async def create_out_of_band(
+        self,
+        prefix: str,
+        instructions: str,
+        items: list | None,
+        modality: str = "audio",
+        metadata: dict | None = None,
+    ) -> None:
+        """A response beside the conversation (`conversation: none`), see out_of_band_response."""
         self.requested = self.next_id(prefix)
-        await self.send(rt.out_of_band_response(self.requested, instructions, items))
+        event = rt.out_of_band_response(self.requested, instructions, items, modality, metadata)
+        await self.send(event)
 
     async def refused(self, event_id: str) -> None:
         """OpenAI refused one of our response.create events: it never starts."""

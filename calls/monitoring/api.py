@@ -1,8 +1,11 @@
-"""The JSON API for integrations: GET /api/calls/ and GET /api/calls/<CallSid>/."""
+"""The JSON API for integrations: GET /api/calls/, /api/calls/<CallSid>/ and /api/stats/."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from calls.compliance.access_log import record_request
@@ -11,6 +14,7 @@ from calls.compliance.unredacted import can_view_unredacted, unredacted_utteranc
 from calls.monitoring.access import api_staff_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, summary_data
 from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
+from calls.monitoring.kpis import day_stats
 from calls.monitoring.queries import find_call
 
 
@@ -51,3 +55,15 @@ def call_detail(request, call_sid: str):
         data["utterances"] = unredacted_utterances(call)
         record_request(request, AccessAction.VIEW_UNREDACTED, call.call_sid, user=request.api_user)
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@api_staff_required
+def stats(request):
+    """The wallboard's figures for one local day (?date=YYYY-MM-DD, default today, Asia/Seoul)."""
+    raw = request.GET.get("date", "")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        return JsonResponse({"error": "invalid_date", "expected": "YYYY-MM-DD"}, status=400)
+    return JsonResponse(day_stats(day), json_dumps_params={"ensure_ascii": False})

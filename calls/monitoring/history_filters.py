@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import Call, CallStatus, EndReason, Utterance
+from calls.models import Call, CallStatus, EndReason, Sentiment, Utterance
 from prompts.models import AgentProfile
 
 PAGE_SIZE = 50
@@ -37,6 +37,17 @@ class CallFilterForm(forms.Form):
         required=False,
         queryset=AgentProfile.objects.all(),
         empty_label=_("any"),
+    )
+    category = forms.CharField(label=_("Category"), required=False, max_length=50)
+    resolved = forms.TypedChoiceField(
+        label=_("Resolved"),
+        required=False,
+        choices=[("", _("any")), ("true", _("Yes")), ("false", _("No"))],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+    )
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"), required=False, choices=[("", _("any"))] + Sentiment.choices
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -87,6 +98,12 @@ def filter_calls(filters: dict) -> QuerySet:
         calls = calls.filter(end_reason=filters["end_reason"])
     if filters.get("profile"):
         calls = calls.filter(profile=filters["profile"])
+    if filters.get("category"):
+        calls = calls.filter(category=filters["category"].strip())
+    if filters.get("resolved") is not None:
+        calls = calls.filter(resolved=filters["resolved"])
+    if filters.get("sentiment"):
+        calls = calls.filter(sentiment=filters["sentiment"])
     if filters.get("date_from"):
         calls = calls.filter(started_at__gte=local_day_start(filters["date_from"]))
     if filters.get("date_to"):

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('url', models.CharField(help_text='Names in braces are filled from the arguments, URL-encoded.', max_length=500, verbose_name='URL template')),
                 ('headers', models.JSONField(blank=True, default=dict, help_text='Secrets as ${ENV_NAME} references only; the values stay in the environment.', verbose_name='headers')),
                 ('timeout_ms', models.PositiveIntegerField(default=3000, verbose_name='timeout (ms)')),
-                ('filler', models.CharField(blank=True, help_text='응답이 늦을 때 말합니다. 비워 두면: 확인하고 있습니다. 잠시만 기다려 주세요.', max_length=200, verbose_name='filler sentence')),
+                ('filler', models.CharField(blank=True, help_text='Said when the answer is slow; empty: the default sentence.', max_length=200, verbose_name='filler sentence')),
                 ('filler_delay_ms', models.PositiveIntegerField(default=700, verbose_name='filler delay (ms)')),
                 ('max_response_bytes', models.PositiveIntegerField(default=16384, verbose_name='response size cap (bytes)')),
                 ('enabled', models.BooleanField(default=True, verbose_name='enabled')),

@@ -152,3 +152,30 @@ def test_the_cache_survives_a_restart(greeting_dir):
         GreetingCache(greeting_dir).load(GreetingKey(7, "cedar", "gpt-realtime-2.1", "pcmu"))
         is None
     )
+
+
+def test_staff_play_the_cached_greeting_and_have_it_recorded_again(
+    client, superuser, default_profile, greeting_dir, settings
+):
+    from django.urls import reverse
+
+    from calls.live.greeting_cache import CachedGreeting, GreetingKey, cache_for
+
+    version = default_profile.active_version
+    key = GreetingKey(version.pk, version.voice, settings.OPENAI_REALTIME_MODEL, "pcmu")
+    cache_for(str(greeting_dir)).save(CachedGreeting(key, GREETING, ("//////////8=",) * 4))
+    client.force_login(superuser)
+    page = client.get(reverse("admin:prompts_promptversion_change", args=[version.pk]))
+    assert b"<audio controls" in page.content
+    wav_url = reverse(
+        "admin:prompts_promptversion_greeting",
+        args=[version.pk, key.filename().removesuffix(".json")],
+    )
+    wav = client.get(wav_url)
+    assert wav["Content-Type"] == "audio/wav" and wav.content[:4] == b"RIFF"
+    client.post(
+        reverse("admin:prompts_promptversion_changelist"),
+        {"action": "record_greeting_again", "_selected_action": [str(version.pk)]},
+    )
+    assert cache_for(str(greeting_dir)).load(key) is None
+    assert client.get(wav_url).status_code == 404

@@ -9,6 +9,8 @@ def profile_form_data(profile, profile_overrides=None, **vad_overrides):
         "is_default": "on",
         "transfer_digit": profile.transfer_digit,
         "recording_retention_days": "30",
+        "summarize_calls": "on",
+        "call_categories": profile.call_categories,
         "realtime_model": profile.realtime_model,
         "reasoning_effort": profile.reasoning_effort,
         "truncation_retention_ratio": str(profile.truncation_retention_ratio),

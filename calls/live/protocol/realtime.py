@@ -144,14 +144,26 @@ def response_create(event_id: str, instructions: str | None = None) -> str:
     return dumps(event)
 
 
-def out_of_band_response(event_id: str, instructions: str, items: list[dict]) -> str:
-    """response.create beside the conversation: reads only `items`, adds nothing to it."""
-    response = {
+def out_of_band_response(
+    event_id: str,
+    instructions: str,
+    items: list[dict] | None,
+    modality: str = "audio",
+    metadata: dict | None = None,
+) -> str:
+    """response.create beside the conversation: adds nothing to it; reads only `items` if given.
+
+    Without `items` it reads the conversation so far (a post-call summary does that).
+    """
+    response: dict[str, Any] = {
         "conversation": "none",
         "instructions": instructions,
-        "input": items,
-        "output_modalities": ["audio"],
+        "output_modalities": [modality],
     }
+    if items is not None:
+        response["input"] = items
+    if metadata:
+        response["metadata"] = metadata
     return dumps({"type": "response.create", "event_id": event_id, "response": response})
 
 

@@ -14,12 +14,13 @@ import random
 import sys
 import urllib.request
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from calls.demo.accounts import ensure_staff_account
-from calls.demo.conversation import DEMO_SCRIPT, place_demo_call
+from calls.demo.conversation import DEMO_SCRIPT, demo_script, place_demo_call, profile_greeting
 from calls.simulator.fake_realtime import FakeRealtimeServer
 from calls.simulator.twilio_caller import TwilioCaller
 
@@ -60,19 +61,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         """Where to listen, how many calls at once, how fast the fake model talks."""
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=settings.PORT)
-        parser.add_argument("--concurrent", type=int, default=3, help="calls at the same time")
-        parser.add_argument("--calls", type=int, default=0, help="stop after N calls (0: never)")
-        parser.add_argument("--speed", type=float, default=1.5, help="fake model, x real time")
-        parser.add_argument("--username", default="demo")
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)"
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=settings.PORT,
+            help=f"port to serve on (default {settings.PORT}, $PORT)",
+        )
+        parser.add_argument(
+            "--concurrent", type=int, default=3, help="simulated calls at the same time (default 3)"
+        )
+        parser.add_argument(
+            "--calls", type=int, default=0, help="stop after N calls (default 0: never stop)"
+        )
+        parser.add_argument(
+            "--speed", type=float, default=1.5, help="fake model speed, x real time (default 1.5)"
+        )
+        parser.add_argument(
+            "--username", default="demo", help="the demo staff account to create (default demo)"
+        )
 
     def handle(self, *args, **options):
         """Migrate, create the demo account, then run the stack."""
         for noisy in ("websockets", "calls.simulator"):  # one line per connection otherwise
             logging.getLogger(noisy).setLevel(logging.WARNING)
         call_command("migrate", interactive=False, verbosity=0)
-        password = ensure_staff_account(options["username"])
+        password = ensure_staff_account(options["username"], tour=True)
         try:
             asyncio.run(self.run_stack(options, password))
         except KeyboardInterrupt:
@@ -134,6 +150,9 @@ class Command(BaseCommand):
                         if remaining <= 0:
                             return
                         remaining -= 1
+                # Each call opens with the greeting the profile has now: an edit shows at once.
+                greeting = await sync_to_async(profile_greeting)(DIALLED_NUMBER)
+                fake.script = demo_script(greeting)
                 await self.one_call(host, port)
                 fake.sessions.clear()  # keep a long demo's memory flat
                 await asyncio.sleep(random.uniform(1.0, 4.0))
