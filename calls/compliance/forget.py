@@ -1,7 +1,7 @@
 """Deletion on request (정보주체 요청): every call from a number loses its personal data.
 
-Transcripts, events, the recording (file and reference) and the number itself are deleted;
-the call rows stay for counts and timings. The audit entry names who asked for it, when and
+Transcripts, events, the summary, the recording (file and reference) and the number itself are
+deleted; the call rows stay for counts and timings. The audit entry names who asked for it, when and
 how many calls it touched, and identifies the number only by its keyed hash.
 """
 
@@ -68,7 +68,11 @@ def forget_caller(number: str, *, actor=None, via: str = "command", address=None
     utterances = Utterance.objects.filter(call_id__in=ids).delete()[0]
     events = CallEvent.objects.filter(call_id__in=ids).delete()[0]
     Call.objects.filter(pk__in=ids).update(
-        from_number="", caller_hash="", recording="", data_purged_at=timezone.now()
+        from_number="",
+        caller_hash="",
+        recording="",
+        summary="",
+        data_purged_at=timezone.now(),
     )
     audit = ForgetRequest.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,

@@ -1,9 +1,10 @@
 """Call-data retention: past a profile's period, transcripts and events go, the number is hashed.
 
 What statistics need stays on the call row: status, timings, duration, turn and latency
-counts. The caller number is replaced by its keyed hash (calls.compliance.caller_key), so
-repeat callers can still be counted but not named. Runs in batches, each its own transaction,
-and marks what it did (`data_purged_at`), so a rerun only picks up what is left.
+counts, the summary's category, resolution and sentiment (the summary text itself goes). The
+caller number is replaced by its keyed hash (calls.compliance.caller_key), so repeat callers
+can still be counted but not named. Runs in batches, each its own transaction, and marks what
+it did (`data_purged_at`), so a rerun only picks up what is left.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def purge_batch(calls: list[Call], now, report: PurgeReport) -> None:
     for call in calls:
         call.caller_hash = caller_key(call.from_number) or call.caller_hash
         call.from_number = ""
+        call.summary = ""  # written from the transcript; category, resolved, sentiment stay
         call.data_purged_at = now
-    Call.objects.bulk_update(calls, ["caller_hash", "from_number", "data_purged_at"])
+    Call.objects.bulk_update(calls, ["caller_hash", "from_number", "summary", "data_purged_at"])
     report.calls += len(calls)

@@ -221,9 +221,10 @@ class CallLog:
         )
 
     def summary(self, text: str, reason: str, categories: tuple[str, ...]) -> None:
-        """Queue the post-call summary (validated when stored), or "요약 없음" and why."""
+        """Queue the post-call summary (masked; validated when stored), or "요약 없음" and why."""
         sid = self.call.call_sid
         if text:
+            text = self.redaction.text(text)  # the model's JSON; masks stay inside its strings
             recorder.record(
                 sid, "post-call summary", services.store_summary, sid, text, list(categories)
             )

@@ -140,3 +140,13 @@ def test_opening_one_call_event_in_the_admin_is_logged(client, superuser, stored
     client.force_login(superuser)
     assert client.get(reverse("admin:calls_callevent_change", args=[event.pk])).status_code == 200
     assert entries() == [("admin", "view_transcript", call.call_sid, "127.0.0.1")]
+
+
+def test_exporting_the_call_history_is_logged(client, staff_user, stored_call):
+    stored_call(days_ago=1)
+    client.force_login(staff_user)
+    response = client.get("/dashboard/calls/export.csv?status=completed")
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert entries() == [("supervisor", "export", "", "127.0.0.1")]
+    assert "status=completed" in AccessLogEntry.objects.get().detail

@@ -114,3 +114,11 @@ def test_keys_and_codes_in_tool_results_are_not_taken_for_e_mail_addresses(sinks
     result = {"error": "http_status", "status": 404, "data": "date_created", "mail": "a@b.kr"}
     watched_log().event("tool_result", {"result": result}, 1000)
     assert stored.rows[0][2]["result"] == {**result, "mail": "[이메일]"}
+
+
+def test_the_post_call_summary_is_stored_masked(sinks):
+    _, stored = sinks
+    answer = '{"summary": "고객(010-9876-5432)이 환불을 요청함.", "category": "환불"}'
+    watched_log().summary(answer, "", ("환불",))
+    text = stored.rows[0][1]
+    assert "9876" not in text and "[전화번호]" in text

@@ -18,13 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_call_past_ninety_days_loses_its_transcript_events_and_number(stored_call):
-    old = stored_call(days_ago=91)
+    old = stored_call(days_ago=91, summary="고객이 배송 지연을 문의함.", category="배송")
     report = purge_call_data(now=NOW)
     assert (report.calls, report.utterances, report.events) == (1, 1, 1)
     old.refresh_from_db()
     assert not Utterance.objects.filter(call=old).exists()
     assert not CallEvent.objects.filter(call=old).exists()
-    assert old.from_number == ""
+    assert old.from_number == "" and old.summary == ""
+    assert old.category == "배송"  # statistics keep the category
     assert old.caller_hash == caller_key(CALLER) and CALLER[3:] not in old.caller_hash
     assert old.data_purged_at == NOW
 
