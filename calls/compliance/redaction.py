@@ -93,27 +93,33 @@ def _classify(
 
 
 def _score(
-    category: str, confidence: float, kind: str, run: DigitRun, i: int, j: int, aligned: set[int]
+    category: str, confidence: float, kind: str, i: int, j: int, aligned: set[int], cost: float
 ) -> float:
     """How good reading digits i..j of the run as one number of this category is."""
     bonus = _CONTEXT_BONUS if category in _ANNOUNCES.get(kind, ()) else 0
     edges = (0.5 if j in aligned else -_MID_WORD_END_COST) + (
         0.5 if i in aligned else -_MID_WORD_START_COST
     )
-    particle = _PARTICLE_COST * run.particles.get(j - 1, 0.0)
-    return (j - i) + confidence + bonus + edges - particle - _MATCH_COST
+    return (j - i) + confidence + bonus + edges - cost - _MATCH_COST
+
+
+def _readings(run: DigitRun, i: int, j: int) -> list[tuple[str, float]]:
+    """The digit strings digits i..j may stand for, each with the cost of that reading."""
+    digits = run.text[i:j]
+    if j - 1 in run.alternates:  # "구백팔십이요": 982 reads the 이 as a digit, 980 as grammar
+        return [(digits, _PARTICLE_COST), (digits[:-1] + run.alternates[j - 1], 0.0)]
+    return [(digits, _PARTICLE_COST * run.particles.get(j - 1, 0.0))]
 
 
 def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
     """The best non-overlapping set of numbers in one run (dynamic programming over digits)."""
     aligned, loose = run.boundaries()
     n = len(run.digits)
-    digits = run.text
     after = rules.context_after(text, run.spans[-1][1])
     before: dict[int, str] = {}
     # Cards are written in groups of four or more, unlike dates ("2024.12.25").
     short_groups = run.short_written_groups()
-    last = n - 1 if n - 1 in run.particles else n
+    last = n - 1 if run.particles.get(n - 1) else n
     best: list[tuple[float, list[Match]]] = [(0.0, [])] * (n + 1)
     for j in range(1, n + 1):
         best[j] = best[j - 1]
@@ -128,15 +134,16 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
             kind = before[i] or (after if j == n else "")
             whole = i == 0 and j >= last
             card_shaped = not any(i <= a and b <= j for a, b in short_groups)
-            found = _classify(digits[i:j], kind, caller, whole, card_shaped)
-            if found is None:
-                continue
-            category, confidence = found
-            score = best[i][0] + _score(category, confidence, kind, run, i, j, aligned)
-            if score > best[j][0]:
-                if start > 0 and text[start - 1] == "+":
-                    start -= 1
-                best[j] = (score, [*best[i][1], Match(start, run.spans[j - 1][1], category)])
+            for reading, cost in _readings(run, i, j):
+                found = _classify(reading, kind, caller, whole, card_shaped)
+                if found is None:
+                    continue
+                category, confidence = found
+                score = best[i][0] + _score(category, confidence, kind, i, j, aligned, cost)
+                if score <= best[j][0]:
+                    continue
+                first = start - 1 if start > 0 and text[start - 1] == "+" else start
+                best[j] = (score, [*best[i][1], Match(first, run.spans[j - 1][1], category)])
     return best[n][1]
 
 

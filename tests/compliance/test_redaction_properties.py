@@ -90,23 +90,26 @@ def spoken(draw, groups: list[str], prefixes: tuple[str, ...] = PREFIXES) -> str
     """The groups as a caller would say them: digits, digit words or both, with fillers."""
     zero = draw(st.sampled_from(ZERO_WORDS))
     words = {str(d): w for d, w in enumerate(WORDS)} | {"0": zero}
-    said = []
+    said: list[tuple[str, bool]] = []  # (text, said with place words)
     for group in groups:
-        form = draw(st.sampled_from(["words", "digits", "spaced digits"]))
-        if form == "words":
-            said.append("".join(words[d] for d in group))
+        form = draw(st.sampled_from(["words", "digits", "spaced digits", "place words"]))
+        if form == "place words" and len(group) in (3, 4) and group[0] != "0":
+            said.append((place_words(group), True))
+        elif form in ("words", "place words"):
+            said.append(("".join(words[d] for d in group), False))
         elif form == "digits":
-            said.append(group)
+            said.append((group, False))
         else:
-            said.append(" ".join(group))
-    joined = said[0]
-    for part in said[1:]:
+            said.append((" ".join(group), False))
+    joined, placed = said[0]
+    for part, part_placed in said[1:]:
         separator = draw(st.sampled_from(SEPARATORS))
-        if not separator.strip() and joined[-1].isdigit():
-            # Written digits run together would be one group; a transcriber would not write
-            # digit words straight onto digits either ("0000공공").
+        if not separator.strip() and (joined[-1].isdigit() or placed or part_placed):
+            # Written digits run together would be one group, and nobody runs "천이백" into
+            # the next digits or writes digit words straight onto digits ("0000공공").
             separator = " "
         joined += separator + part
+        placed = part_placed
     return draw(st.sampled_from(prefixes)) + joined + draw(st.sampled_from(SUFFIXES))
 
 
@@ -117,6 +120,17 @@ def masked(text: str, label: str, longest_left: int) -> str:
     assert label in redacted
     assert longest_digit_run(redacted) <= longest_left
     return redacted
+
+
+def place_words(group: str) -> str:
+    """A 3- or 4-digit group said as a number: "1234" -> "천이백삼십사"."""
+    places = ("천", "백", "십", "")[4 - len(group) :]
+    said = ""
+    for d, place in zip(group, places, strict=True):
+        if d == "0":
+            continue
+        said += ("" if d == "1" and place else WORDS[int(d)]) + place
+    return said
 
 
 def longest_digit_run(text: str) -> int:
