@@ -51,7 +51,9 @@ _QUANTITY = (
     r"|(?:19|20)[0-9]{2}(?P<sep>[./-])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12][0-9]|3[01])(?![0-9])"
     r"|(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?![0-9])"
 )
-_TOKEN_RE = re.compile(rf"(?P<quantity>{_QUANTITY})|[0-9０-９]+|[가-힣]+|\S")
+# Letters and digits written together are a code (a call SID, "SM-G991N", "5kg"), not a number.
+_CODE = r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*"
+_TOKEN_RE = re.compile(rf"(?P<quantity>{_QUANTITY})|(?P<code>{_CODE})|[0-9０-９]+|[가-힣]+|\S")
 # Units written on a number make it a quantity ("3000원", "15일", "2층"). Left out: 번
 # ("5678번이요" ends a phone number), and 만/주/도, which are also particles ("...5678만").
 _UNIT_RE = re.compile(
@@ -189,7 +191,7 @@ def find_digit_runs(text: str) -> list[DigitRun]:
 
     for token in _TOKEN_RE.finditer(text):
         word, start = token.group(), token.start()
-        if token.group("quantity"):
+        if token.group("quantity") or token.group("code"):
             close()
         elif word[0].isdigit():
             current.add_group(
