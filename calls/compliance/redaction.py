@@ -1,7 +1,10 @@
 """Find and mask personal data in Korean transcripts, including numbers read out loud.
 
 Pure: no Django, no I/O. Numbers are found as runs of digits (written, Sino-Korean digit
-words, or both) and each run is split into the best-scoring set of valid numbers.
+words, place words such as 천이백삼십사, or a mix, joined by spaces, punctuation and fillers
+like 다시/에) and each run is split into the best-scoring set of valid numbers; the words
+before a number (카드번호, 계좌, 주문번호...) tip the balance. Not understood: native Korean
+numerals (하나, 둘), place words split by spaces ("천 이백 삼십 사").
 """
 
 import re
@@ -150,7 +153,11 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
 def find_pii(
     text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = ""
 ) -> list[Match]:
-    """Every piece of personal data in the text, in order, limited to the given categories."""
+    """Every piece of personal data in the text, in order, limited to the given categories.
+
+    Each number gets one category first; a number whose category is off stays in clear rather
+    than being masked under another label. The caller's own number falls back to "phone".
+    """
     caller = caller_national(caller_number)
     found = [Match(s, e, "email") for s, e in find_emails(text)] if "email" in categories else []
     taken = [(m.start, m.end) for m in found]
