@@ -37,6 +37,13 @@ _SUFFIX = (
 )
 _WORD_RE = re.compile(rf"^((?:[{_D}]+(?:{_INNER_FILLER})?)*[{_D}]+)({_SUFFIX})?$")
 _DIGIT_CHUNK_RE = re.compile(rf"[{_D}]+")
+_SUFFIX_RE = re.compile(_SUFFIX)
+# A group said as a number with place words, as some callers read four digits: 천이백삼십사.
+_NZ = "일이삼사오육칠팔구"
+_POSITIONAL_RE = re.compile(
+    rf"^(?P<value>(?P<thousands>[{_NZ[1:]}]?천)?(?P<hundreds>[{_NZ[1:]}]?백)?"
+    rf"(?P<tens>[{_NZ[1:]}]?십)?(?P<ones>[{_NZ}])?)(?P<suffix>{_SUFFIX})?$"
+)
 # Amounts ("10,000원"), dates ("2024.12.25", "2024-12-25") and clock times ("15:30") are
 # quantities, never part of an identifier; they end any number before them.
 _QUANTITY = (
@@ -44,7 +51,9 @@ _QUANTITY = (
     r"|(?:19|20)[0-9]{2}(?P<sep>[./-])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12][0-9]|3[01])(?![0-9])"
     r"|(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?![0-9])"
 )
-_TOKEN_RE = re.compile(rf"(?P<quantity>{_QUANTITY})|[0-9０-９]+|[가-힣]+|\S")
+# Letters and digits written together are a code (a call SID, "SM-G991N", "5kg"), not a number.
+_CODE = r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*"
+_TOKEN_RE = re.compile(rf"(?P<quantity>{_QUANTITY})|(?P<code>{_CODE})|[0-9０-９]+|[가-힣]+|\S")
 # Units written on a number make it a quantity ("3000원", "15일", "2층"). Left out: 번
 # ("5678번이요" ends a phone number), and 만/주/도, which are also particles ("...5678만").
 _UNIT_RE = re.compile(
@@ -66,6 +75,11 @@ class DigitRun:
     # Final "이" that may be the copula or subject particle ("오육칠팔이에요"): index -> how
     # likely it is grammar rather than the digit 2 (0..1).
     particles: dict[int, float] = field(default_factory=dict)
+    # A final 이 of a group said with place words that may be the copula ("구백팔십이요" is 982요
+    # or 980이요): index -> the digit it stands for if it is the copula.
+    alternates: dict[int, str] = field(default_factory=dict)
+    # Positions inside a group said with place words, where no number can start or end.
+    sealed: set[int] = field(default_factory=set)
 
     @property
     def text(self) -> str:
@@ -86,6 +100,8 @@ class DigitRun:
         del self.spans[cut:], self.digits[cut:], self.spoken[cut:]
         self.group_starts = {k for k in self.group_starts if k < cut}
         self.particles = {k: v for k, v in self.particles.items() if k < cut}
+        self.alternates = {k: v for k, v in self.alternates.items() if k < cut}
+        self.sealed = {k for k in self.sealed if k < cut}
 
     def short_written_groups(self) -> list[tuple[int, int]]:
         """Digit ranges of written groups of two or three digits ("2024.12.25" has two)."""
@@ -99,10 +115,10 @@ class DigitRun:
     def boundaries(self) -> tuple[set[int], set[int]]:
         """Positions where a number may start or end: (group-aligned, any allowed)."""
         n = len(self.digits)
-        aligned = self.group_starts | {n} | set(self.particles)
+        aligned = (self.group_starts | {n} | set(self.particles)) - self.sealed
         loose = set(aligned)
         for k in range(1, n):
-            if self.spoken[k - 1] or self.spoken[k]:
+            if (self.spoken[k - 1] or self.spoken[k]) and k not in self.sealed:
                 loose.add(k)
         return aligned, loose
 
@@ -111,11 +127,11 @@ def _ascii_digit(ch: str) -> str:
     return chr(ord(ch) - 0xFF10 + 0x30) if "０" <= ch <= "９" else ch
 
 
-def _spoken_groups(word: str, offset: int) -> tuple[list[list[tuple]], bool] | None:
-    """Digit groups of a word of digit syllables and fillers, and whether a suffix ends it."""
+def _spoken_groups(word: str, offset: int) -> tuple[list[list[tuple]], str] | None:
+    """Digit groups of a word of digit syllables and fillers, and the ending after them."""
     match = _WORD_RE.match(word)
     if not match:
-        return None
+        return _positional_group(word, offset)
     groups: list[list[tuple]] = []
     for chunk in _DIGIT_CHUNK_RE.finditer(match.group(1)):
         groups.append(
@@ -124,7 +140,38 @@ def _spoken_groups(word: str, offset: int) -> tuple[list[list[tuple]], bool] | N
                 for i in range(chunk.start(), chunk.end())
             ]
         )
-    return groups, match.group(2) is not None
+    return groups, match.group(2) or ""
+
+
+def _positional_group(word: str, offset: int) -> tuple[list[list[tuple]], str] | None:
+    """A 3- or 4-digit group said as a number ("천이백삼십사" = 1234), or None.
+
+    Every digit of such a group spans the whole word; the ending is reported as "place", or
+    "place-copula" when a final 이 may be the copula.
+    """
+    match = _POSITIONAL_RE.match(word)
+    if not match or not match.group("value"):
+        return None
+    places = [match.group(p) for p in ("thousands", "hundreds", "tens")] + [match.group("ones")]
+    if places[0] is None and places[1] is None:
+        return None  # "삼십", "이십사": too short to be part of a phone number
+    suffix = match.group("suffix") or ""
+    # "구백팔십이요" is 982 + 요 or 980 + 이요 (after 십 the copula keeps its 이); the
+    # run keeps 2 and notes 0 as the other reading. "구백팔십이예요" can only be 982.
+    ambiguous = places[3] == "이" and bool(suffix) and bool(_SUFFIX_RE.fullmatch("이" + suffix))
+    values = [_place_value(p, last=k == 3) for k, p in enumerate(places)]
+    if places[0] is None:
+        values = values[1:]
+    end = offset + len(word) - len(suffix)
+    group = [(offset, end, v, True) for v in values]
+    return [group], "place-copula" if ambiguous else "place"
+
+
+def _place_value(place: str | None, last: bool) -> str:
+    if not place:
+        return "0"
+    digit = place[:-1] if not last else place
+    return DIGIT_WORDS[digit] if digit else "1"
 
 
 def find_digit_runs(text: str) -> list[DigitRun]:
@@ -144,7 +191,7 @@ def find_digit_runs(text: str) -> list[DigitRun]:
 
     for token in _TOKEN_RE.finditer(text):
         word, start = token.group(), token.start()
-        if token.group("quantity"):
+        if token.group("quantity") or token.group("code"):
             close()
         elif word[0].isdigit():
             current.add_group(
@@ -158,11 +205,19 @@ def find_digit_runs(text: str) -> list[DigitRun]:
                 current.drop_last_group()  # "18000000원", "2024년": a quantity, not an identifier
             close()
         elif "가" <= word[0] <= "힣" and (parsed := _spoken_groups(word, start)):
-            groups, has_suffix = parsed
+            groups, suffix = parsed
+            first = len(current.digits)
             for group in groups:
                 current.add_group(group)
             word_final_i = len(current.digits) - 1
-            if has_suffix:
+            if suffix.startswith("place"):
+                current.sealed.update(range(first + 1, word_final_i + 1))
+                current.particles[word_final_i] = 0.0  # handled by the alternate reading
+                if suffix == "place-copula":
+                    current.alternates[word_final_i] = "0"
+            elif suffix.startswith("예"):  # "팔이예요" is 82 + 예요
+                current.particles[word_final_i] = 0.0
+            elif suffix:
                 _mark_particle(text, current, weight=1.0)
         else:
             close()

@@ -116,10 +116,14 @@ _WINDOW = 30
 _SENTENCE_END_RE = re.compile(r"[?!]|[.。]\s")
 
 
+_LABEL_RE = re.compile(r"\[[^\]\s]{1,8}\]")
+
+
 def context_before(text: str, start: int) -> str:
     """The kind of number the words just before `start` in its sentence announce ("" if none)."""
     window = text[max(0, start - _WINDOW) : start]
-    window = _SENTENCE_END_RE.split(window)[-1]
+    # An earlier mask ("[전화번호]") says nothing about what follows it.
+    window = _LABEL_RE.sub(" ", _SENTENCE_END_RE.split(window)[-1])
     kind, last_end = "", -10
     for match in _CONTEXT_RE.finditer(window):
         found = match.lastgroup or ""

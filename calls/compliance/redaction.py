@@ -1,7 +1,10 @@
 """Find and mask personal data in Korean transcripts, including numbers read out loud.
 
 Pure: no Django, no I/O. Numbers are found as runs of digits (written, Sino-Korean digit
-words, or both) and each run is split into the best-scoring set of valid numbers.
+words, place words such as 천이백삼십사, or a mix, joined by spaces, punctuation and fillers
+like 다시/에) and each run is split into the best-scoring set of valid numbers; the words
+before a number (카드번호, 계좌, 주문번호...) tip the balance. Not understood: native Korean
+numerals (하나, 둘), place words split by spaces ("천 이백 삼십 사").
 """
 
 import re
@@ -93,27 +96,33 @@ def _classify(
 
 
 def _score(
-    category: str, confidence: float, kind: str, run: DigitRun, i: int, j: int, aligned: set[int]
+    category: str, confidence: float, kind: str, i: int, j: int, aligned: set[int], cost: float
 ) -> float:
     """How good reading digits i..j of the run as one number of this category is."""
     bonus = _CONTEXT_BONUS if category in _ANNOUNCES.get(kind, ()) else 0
     edges = (0.5 if j in aligned else -_MID_WORD_END_COST) + (
         0.5 if i in aligned else -_MID_WORD_START_COST
     )
-    particle = _PARTICLE_COST * run.particles.get(j - 1, 0.0)
-    return (j - i) + confidence + bonus + edges - particle - _MATCH_COST
+    return (j - i) + confidence + bonus + edges - cost - _MATCH_COST
+
+
+def _readings(run: DigitRun, i: int, j: int) -> list[tuple[str, float]]:
+    """The digit strings digits i..j may stand for, each with the cost of that reading."""
+    digits = run.text[i:j]
+    if j - 1 in run.alternates:  # "구백팔십이요": 982 reads the 이 as a digit, 980 as grammar
+        return [(digits, _PARTICLE_COST), (digits[:-1] + run.alternates[j - 1], 0.0)]
+    return [(digits, _PARTICLE_COST * run.particles.get(j - 1, 0.0))]
 
 
 def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
     """The best non-overlapping set of numbers in one run (dynamic programming over digits)."""
     aligned, loose = run.boundaries()
     n = len(run.digits)
-    digits = run.text
     after = rules.context_after(text, run.spans[-1][1])
     before: dict[int, str] = {}
     # Cards are written in groups of four or more, unlike dates ("2024.12.25").
     short_groups = run.short_written_groups()
-    last = n - 1 if n - 1 in run.particles else n
+    last = n - 1 if run.particles.get(n - 1) else n
     best: list[tuple[float, list[Match]]] = [(0.0, [])] * (n + 1)
     for j in range(1, n + 1):
         best[j] = best[j - 1]
@@ -128,22 +137,27 @@ def _split_run(text: str, run: DigitRun, caller: str) -> list[Match]:
             kind = before[i] or (after if j == n else "")
             whole = i == 0 and j >= last
             card_shaped = not any(i <= a and b <= j for a, b in short_groups)
-            found = _classify(digits[i:j], kind, caller, whole, card_shaped)
-            if found is None:
-                continue
-            category, confidence = found
-            score = best[i][0] + _score(category, confidence, kind, run, i, j, aligned)
-            if score > best[j][0]:
-                if start > 0 and text[start - 1] == "+":
-                    start -= 1
-                best[j] = (score, [*best[i][1], Match(start, run.spans[j - 1][1], category)])
+            for reading, cost in _readings(run, i, j):
+                found = _classify(reading, kind, caller, whole, card_shaped)
+                if found is None:
+                    continue
+                category, confidence = found
+                score = best[i][0] + _score(category, confidence, kind, i, j, aligned, cost)
+                if score <= best[j][0]:
+                    continue
+                first = start - 1 if start > 0 and text[start - 1] == "+" else start
+                best[j] = (score, [*best[i][1], Match(first, run.spans[j - 1][1], category)])
     return best[n][1]
 
 
 def find_pii(
     text: str, categories: frozenset[str] = ALL_CATEGORIES, caller_number: str = ""
 ) -> list[Match]:
-    """Every piece of personal data in the text, in order, limited to the given categories."""
+    """Every piece of personal data in the text, in order, limited to the given categories.
+
+    Each number gets one category first; a number whose category is off stays in clear rather
+    than being masked under another label. The caller's own number falls back to "phone".
+    """
     caller = caller_national(caller_number)
     found = [Match(s, e, "email") for s, e in find_emails(text)] if "email" in categories else []
     taken = [(m.start, m.end) for m in found]

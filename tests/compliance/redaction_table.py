@@ -44,6 +44,11 @@ CASES: list[Case] = [
     Case("공일공 일이삼사 오육칠이요", "[전화번호]요"),
     Case("공일공 음 일이삼사 어 오육칠팔이요", "[전화번호]이요"),
     Case("공일공 일이삼사 그리고 오육칠팔이요", "[전화번호]이요"),
+    Case("공일공에 천이백삼십사에 오천육백칠십팔이요", "[전화번호]이요"),
+    Case("일오팔팔에 구천구백구십구번이요", "[전화번호]번이요"),
+    Case(
+        "삼천 오백 원이고 배송비는 이천오백 원이에요", "삼천 오백 원이고 배송비는 이천오백 원이에요"
+    ),
     Case("국번 이삼사 다음 오육칠팔이요, 지역번호는 공이", "국번 [전화번호]이요, 지역번호는 공이"),
     Case("집 전화는 이삼사에 오육칠팔이요", "집 전화는 [전화번호]이요"),
     Case("번호가 공일공 구구팔팔 칠칠육육이 맞아요", "번호가 [전화번호]이 맞아요"),
@@ -142,7 +147,9 @@ CASES: list[Case] = [
     Case("공구 사이에 이 오일 좀 발라 주세요", "공구 사이에 이 오일 좀 발라 주세요"),
 ]
 
-# Written after the code was tuned on CASES and measured before any further change.
+# Written after the code was tuned on CASES and measured before any further change: exact
+# precision 1.000, recall 0.920 (23/25; misses: an ellipsis between groups, and a misspoken
+# 10-digit 010 number). Both were fixed afterwards.
 LATER_CASES: list[Case] = [
     Case("네 제 전화번호 공일공 사사사사 이이이이요", "네 제 전화번호 [전화번호]요"),
     Case(
@@ -199,7 +206,9 @@ LATER_CASES: list[Case] = [
     Case("외국인 등록번호 칠공일이일오 다시 오일이삼사오육", "외국인 등록번호 [주민번호]"),
 ]
 
-# A third set, written after the second round of changes and measured before any fix.
+# A third set, written after the second round of changes and measured before any fix: exact
+# precision 0.895, recall 0.895 (17/19), every piece masked; the misses were a 계좌 number
+# labelled as a card after "계좌는 국민" and a spelled e-mail with a name piece ("점 리").
 FRESH_CASES: list[Case] = [
     Case("네 고객님 성함이랑 연락처 부탁드립니다", "네 고객님 성함이랑 연락처 부탁드립니다"),
     Case(

@@ -12,15 +12,18 @@ from calls.compliance.redaction import ALL_CATEGORIES, find_pii, redact
 
 WORDS = "공일이삼사오육칠팔구"
 ZERO_WORDS = ("공", "영")
+# Lead-ins any number may follow; each kind of number adds what callers say before it.
 PREFIXES = (
     "",
-    "제 번호는 ",
     "네, ",
     "음 그러니까 ",
     "불러드릴게요. ",
     "잠시만요, ",
     "적어 주세요 ",
 )
+PHONE_PREFIXES = (*PREFIXES, "제 번호는 ", "연락처는 ")
+RRN_PREFIXES = (*PREFIXES, "주민번호는 ", "주민등록번호 ")
+CARD_PREFIXES = (*PREFIXES, "카드번호는 ", "카드 ")
 SUFFIXES = ("", "입니다", "이에요", "요", " 맞아요", "로 연락 주세요", ".", "이고요", " 이거요")
 SEPARATORS = (" ", "-", ".", " 다시 ", "에 ", ", ", "", " 음 ", "… ")
 
@@ -90,23 +93,26 @@ def spoken(draw, groups: list[str], prefixes: tuple[str, ...] = PREFIXES) -> str
     """The groups as a caller would say them: digits, digit words or both, with fillers."""
     zero = draw(st.sampled_from(ZERO_WORDS))
     words = {str(d): w for d, w in enumerate(WORDS)} | {"0": zero}
-    said = []
+    said: list[tuple[str, bool]] = []  # (text, said with place words)
     for group in groups:
-        form = draw(st.sampled_from(["words", "digits", "spaced digits"]))
-        if form == "words":
-            said.append("".join(words[d] for d in group))
+        form = draw(st.sampled_from(["words", "digits", "spaced digits", "place words"]))
+        if form == "place words" and len(group) in (3, 4) and group[0] != "0":
+            said.append((place_words(group), True))
+        elif form in ("words", "place words"):
+            said.append(("".join(words[d] for d in group), False))
         elif form == "digits":
-            said.append(group)
+            said.append((group, False))
         else:
-            said.append(" ".join(group))
-    joined = said[0]
-    for part in said[1:]:
+            said.append((" ".join(group), False))
+    joined, placed = said[0]
+    for part, part_placed in said[1:]:
         separator = draw(st.sampled_from(SEPARATORS))
-        if not separator.strip() and joined[-1].isdigit():
-            # Written digits run together would be one group; a transcriber would not write
-            # digit words straight onto digits either ("0000공공").
+        if not separator.strip() and (joined[-1].isdigit() or placed or part_placed):
+            # Written digits run together would be one group, and nobody runs "천이백" into
+            # the next digits or writes digit words straight onto digits ("0000공공").
             separator = " "
         joined += separator + part
+        placed = part_placed
     return draw(st.sampled_from(prefixes)) + joined + draw(st.sampled_from(SUFFIXES))
 
 
@@ -117,6 +123,17 @@ def masked(text: str, label: str, longest_left: int) -> str:
     assert label in redacted
     assert longest_digit_run(redacted) <= longest_left
     return redacted
+
+
+def place_words(group: str) -> str:
+    """A 3- or 4-digit group said as a number: "1234" -> "천이백삼십사"."""
+    places = ("천", "백", "십", "")[4 - len(group) :]
+    said = ""
+    for d, place in zip(group, places, strict=True):
+        if d == "0":
+            continue
+        said += ("" if d == "1" and place else WORDS[int(d)]) + place
+    return said
 
 
 def longest_digit_run(text: str) -> int:
@@ -135,19 +152,22 @@ fast = settings(
 @fast
 @given(st.data())
 def test_a_spoken_phone_number_never_survives(data):
-    masked(data.draw(spoken(data.draw(phone_numbers()))), "[전화번호]", longest_left=2)
+    text = data.draw(spoken(data.draw(phone_numbers()), PHONE_PREFIXES))
+    masked(text, "[전화번호]", longest_left=2)
 
 
 @fast
 @given(st.data())
 def test_a_spoken_resident_number_never_survives(data):
-    masked(data.draw(spoken(data.draw(resident_numbers()))), "[주민번호]", longest_left=2)
+    text = data.draw(spoken(data.draw(resident_numbers()), RRN_PREFIXES))
+    masked(text, "[주민번호]", longest_left=2)
 
 
 @fast
 @given(st.data())
 def test_a_spoken_card_number_never_survives(data):
-    masked(data.draw(spoken(data.draw(card_numbers()))), "[카드번호]", longest_left=2)
+    text = data.draw(spoken(data.draw(card_numbers()), CARD_PREFIXES))
+    masked(text, "[카드번호]", longest_left=2)
 
 
 @fast
