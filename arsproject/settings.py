@@ -23,17 +23,13 @@ DEFAULT_SECRET_KEY = "django-insecure-ars-local-development-only"
 ENVIRONMENT = env.choice("ENVIRONMENT", "development", ("development", "staging", "production"))
 IS_PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env.bool("DEBUG", False)
-SECRET_KEY = env.str("SECRET_KEY", DEFAULT_SECRET_KEY)
 PORT = env.int("PORT", 8080, minimum=1, maximum=65535)
 
 if IS_PRODUCTION and DEBUG:
     raise ImproperlyConfigured(
         "환경 변수 DEBUG 설정 오류 / invalid DEBUG: must be false in production"
     )
-if IS_PRODUCTION and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "환경 변수 SECRET_KEY 설정 오류 / invalid SECRET_KEY: set a long random value in production"
-    )
+SECRET_KEY = env.secret_key("SECRET_KEY", DEFAULT_SECRET_KEY, ENVIRONMENT)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
@@ -110,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "arsproject.content_security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "arsproject.urls"
@@ -146,6 +143,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.redis("REDIS_URL")
 CHANNEL_LAYERS = channel_layers(REDIS_URL)
+# The cache holds login-failure counts (arsproject/login_throttle): shared through Redis when
+# several processes serve the admin, per process otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -176,6 +182,11 @@ LOGGING = {
     "filters": {
         "call_sid": {"()": "calls.operations.log_context.CallSidFilter"},
         "personal_data": {"()": "calls.compliance.log_redaction.RedactingFilter"},
+        # No secret at any level (the websockets client logs its headers at debug).
+        "redact": {
+            "()": "arsproject.log_redaction.SecretRedactingFilter",
+            "secrets": [TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SECRET, OPENAI_API_KEY, SECRET_KEY],
+        },
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(call_sid)s] %(name)s: %(message)s"},
@@ -185,7 +196,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",  # stdout by default; the supervisor collects it
             "formatter": "plain",
-            "filters": ["call_sid", "personal_data"],
+            "filters": ["call_sid", "redact", "personal_data"],
         },
         **(
             {
@@ -193,7 +204,7 @@ LOGGING = {
                     "class": "logging.handlers.WatchedFileHandler",
                     "filename": LOG_FILE,
                     "formatter": "plain",
-                    "filters": ["call_sid", "personal_data"],
+                    "filters": ["call_sid", "redact", "personal_data"],
                 }
             }
             if LOG_FILE

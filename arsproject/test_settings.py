@@ -25,3 +25,5 @@ GREETING_CACHE_DIR = ""  # tests that play a cached greeting point this at their
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # A task per test's loop would outlive the loop; it is tested on its own and in real daphne.
 MEMORY_UPKEEP_SECONDS = 0
+# Login-failure counts must not outlive a test (a Redis cache would keep them between runs).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

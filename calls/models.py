@@ -134,6 +134,7 @@ class Call(models.Model):
         ]
         permissions = [
             ("control_call", _("Can hang up, transfer and coach live calls")),
+            ("listen_recording", _("Can listen to call recordings")),
             ("view_unredacted", _("Can read unredacted transcripts (every read is logged)")),
         ]
 

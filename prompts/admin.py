@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from prompts import greeting_admin, model_catalog, retirement, services
@@ -383,8 +383,8 @@ class PromptVersionAdmin(admin.ModelAdmin):
                 differ.make_table(
                     getattr(old, field).splitlines(),
                     getattr(new, field).splitlines(),
-                    str(old),
-                    str(new),
+                    escape(str(old)),  # HtmlDiff puts the headers into its HTML as they are
+                    escape(str(new)),
                 ).replace("&nbsp;", " "),
             )
             for label, field in ((_("instructions"), "instructions"), (_("greeting"), "greeting"))

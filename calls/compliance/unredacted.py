@@ -8,7 +8,7 @@ from django.shortcuts import render
 from calls.compliance.access_log import record_request
 from calls.compliance.models import AccessAction
 from calls.models import Call
-from calls.monitoring.access import staff_required
+from calls.monitoring.access import can_watch, watcher_required
 from calls.monitoring.call_data import utterance_data
 
 PERMISSION = "calls.view_unredacted"
@@ -16,7 +16,7 @@ PERMISSION = "calls.view_unredacted"
 
 def can_view_unredacted(user) -> bool:
     """Whether this user may read what callers said before personal data was masked."""
-    return bool(user and user.is_active and user.is_staff and user.has_perm(PERMISSION))
+    return bool(can_watch(user) and user.has_perm(PERMISSION))
 
 
 def unredacted_utterances(call: Call) -> list[dict]:
@@ -30,7 +30,7 @@ def unredacted_utterances(call: Call) -> list[dict]:
     return rows
 
 
-@staff_required
+@watcher_required
 def unredacted_transcript(request, call_sid: str):
     """One call's transcript before masking; the read goes into the access log."""
     if not can_view_unredacted(request.user):

@@ -17,6 +17,13 @@ TOUR_PERMISSIONS = (
     | Q(content_type__app_label="calls", codename="change_kpithreshold")
 )
 
+WATCH_CODENAMES = ("view_call", "listen_recording")
+
+
+def calls_permissions(*codenames: str) -> list[Permission]:
+    """The calls app's permissions with these codenames."""
+    return list(Permission.objects.filter(content_type__app_label="calls", codename__in=codenames))
+
 
 def ensure_staff_account(
     username: str,
@@ -26,7 +33,8 @@ def ensure_staff_account(
     superuser: bool = False,
     tour: bool = False,
 ) -> str:
-    """Create or reset a staff account (with the call-control right) and return its password.
+    """Create or reset a staff account that may watch calls and play recordings (and, with
+    `control`, hang up, transfer and coach); return its password.
 
     `tour` also lets it open the admin pages the demo shows (prompts, VAD, tools, call log).
     """
@@ -37,10 +45,8 @@ def ensure_staff_account(
     user.is_superuser = superuser
     user.set_password(password)
     user.save()
-    if control:
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label="calls", codename="control_call")
-        )
+    codenames = WATCH_CODENAMES + (("control_call",) if control else ())
+    user.user_permissions.add(*calls_permissions(*codenames))
     if tour:
         user.user_permissions.add(*Permission.objects.filter(TOUR_PERMISSIONS))
     return password

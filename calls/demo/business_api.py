@@ -1,9 +1,10 @@
 """The demo's own business API: order status and delivery date by order number (aiohttp).
 
 `make demo` starts it on loopback so the agent's `lookup_order` tool reaches a real HTTP server:
-GET /orders/<number> answers JSON, 404 for an unknown number; GET /slow/orders/<number> answers
-the same after `slow_seconds`, to show the filler sentence. Requests must carry the bearer token
-given at start (the demo passes it to the tool as the ${DEMO_ORDERS_TOKEN} secret).
+GET /orders/<number> answers JSON, 404 for an unknown number. Order 2024 is looked up in a slow
+back-office system (it answers after `slow_seconds`), and GET /slow/orders/<number> is always
+slow: both show the filler sentence. Requests must carry the bearer token given at start (the
+demo passes it to the tool as the ${DEMO_ORDERS_TOKEN} secret).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+SLOW_ORDERS = frozenset({"2024"})
 ORDERS = {
     "1234": {"status": "배송 중", "delivery_date": "내일 오전", "item": "무선 이어폰"},
     "5678": {"status": "배송 완료", "delivery_date": "어제 오후", "item": "텀블러"},
@@ -44,6 +46,8 @@ class BusinessApi:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "unauthorized"}, status=401)
         number = request.match_info["number"]
+        if number in SLOW_ORDERS and not request.path.startswith("/slow/"):
+            await asyncio.sleep(self.slow_seconds)
         order = self.orders.get(number)
         if order is None:
             return web.json_response({"error": "주문을 찾을 수 없습니다."}, status=404)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from calls.compliance.access_log import record_request
 from calls.compliance.models import AccessAction
 from calls.compliance.unredacted import can_view_unredacted, unredacted_utterances
-from calls.monitoring.access import api_staff_required
+from calls.monitoring.access import api_watcher_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, summary_data
 from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
 from calls.monitoring.kpis import day_stats
@@ -19,15 +19,15 @@ from calls.monitoring.queries import find_call
 
 
 @require_GET
-@api_staff_required
+@api_watcher_required
 def calls_list(request):
     """Calls matching the history filters, newest first, one keyset page at a time."""
     form = CallFilterForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"error": "invalid_filters", "fields": form.errors}, status=400)
     filters = form.cleaned_data
-    page = page_of(filter_calls(filters), filters["cursor"], filters["limit"] or PAGE_SIZE)
     reveal = can_see_numbers(request.api_user)
+    page = page_of(filter_calls(filters, reveal), filters["cursor"], filters["limit"] or PAGE_SIZE)
     record_request(
         request, AccessAction.API_LIST, detail=f"{len(page.calls)} call(s)", user=request.api_user
     )
@@ -41,7 +41,7 @@ def calls_list(request):
 
 
 @require_GET
-@api_staff_required
+@api_watcher_required
 def call_detail(request, call_sid: str):
     """One call with its utterances, events and metrics."""
     call = find_call(call_sid)
@@ -58,7 +58,7 @@ def call_detail(request, call_sid: str):
 
 
 @require_GET
-@api_staff_required
+@api_watcher_required
 def stats(request):
     """The wallboard's figures for one local day (?date=YYYY-MM-DD, default today, Asia/Seoul)."""
     raw = request.GET.get("date", "")

@@ -11,7 +11,7 @@ from calls.compliance.access_log import record_request
 from calls.compliance.models import AccessAction
 from calls.compliance.unredacted import can_view_unredacted
 from calls.models import EndReason
-from calls.monitoring.access import staff_required
+from calls.monitoring.access import watcher_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, mask_number
 from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
 from calls.monitoring.kpis import wallboard_kpis
@@ -136,20 +136,21 @@ def socket_context(**extra) -> dict:
     return {"socket_path": MONITOR_SOCKET_PATH, "labels": js_labels(), **extra}
 
 
-@staff_required
+@watcher_required
 def wallboard(request):
     """Every live call and today's totals; the page script keeps them live."""
     context = socket_context(kpis=wallboard_kpis(), kpi_tiles=KPI_TILES)
     return render(request, "dashboard/wallboard.html", context)
 
 
-@staff_required
+@watcher_required
 def history(request):
     """Past and present calls with search, filters and keyset pages."""
     form = CallFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = page_of(filter_calls(filters), filters.get("cursor"), filters.get("limit") or PAGE_SIZE)
     reveal = can_see_numbers(request.user)
+    calls = filter_calls(filters, reveal)
+    page = page_of(calls, filters.get("cursor"), filters.get("limit") or PAGE_SIZE)
     rows = [(call, mask_number(call.from_number, reveal)) for call in page.calls]
     next_query = None
     if page.next_cursor:
@@ -168,7 +169,7 @@ def history(request):
     return render(request, "dashboard/history.html", context)
 
 
-@staff_required
+@watcher_required
 def call_page(request, call_sid: str):
     """One call: live transcript while it runs, the stored record once it has ended."""
     call = find_call(call_sid)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from calls.compliance.access_log import record_request
 from calls.compliance.models import AccessAction
-from calls.monitoring.access import staff_required
+from calls.monitoring.access import watcher_required
 from calls.monitoring.call_data import can_see_numbers, mask_number
 from calls.monitoring.history_filters import CallFilterForm, filter_calls
 
@@ -72,7 +72,7 @@ def lines(calls, reveal: bool):
         yield writer.writerow(row_of(call, reveal))
 
 
-@staff_required
+@watcher_required
 def history_csv(request):
     """GET /dashboard/calls/export.csv?<history filters>: every matching call, newest first."""
     form = CallFilterForm(request.GET or None)

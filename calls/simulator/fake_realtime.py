@@ -35,7 +35,9 @@ The script (`RealtimeScript`, or JSON for `manage.py fake_realtime --script`)::
 - `out_of_band_turns`: what `conversation: "none"` responses say, cycled; when empty (the
   default) they quote the texts of the items they read, so a test can see their context.
 
-Idle and out-of-band responses never shift the `agent_turns` sequence.
+Idle and out-of-band responses never shift the `agent_turns` sequence. The first agent turn is
+the opening (the greeting): when the client put an assistant message into the conversation before
+the first response (a greeting it played from its own cache), that turn counts as said.
 """
 
 from __future__ import annotations

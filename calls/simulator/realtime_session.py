@@ -268,6 +268,8 @@ class RealtimeSession(CallerTurns, SessionConnection):
         if idle and (turn := self.script.idle_turn(self._idle_turns)) is not None:
             self._idle_turns += 1
             return turn
+        if self._agent_turns == 0 and any(item.get("role") == "assistant" for item in context):
+            self._agent_turns = 1  # the client already said the opening turn (a cached greeting)
         turn = self.script.agent_turn(self._agent_turns)
         self._agent_turns += 1
         return turn

@@ -179,3 +179,25 @@ def test_staff_play_the_cached_greeting_and_have_it_recorded_again(
     )
     assert cache_for(str(greeting_dir)).load(key) is None
     assert client.get(wav_url).status_code == 404
+
+
+async def test_after_a_cached_greeting_the_first_answer_is_the_next_turn(
+    fake_ai, make_caller, greeting_dir
+):
+    await first_call(fake_ai, make_caller, greeting_dir)
+    call = await make_caller().dial()
+    session = await fake_ai.next_session()
+    await call.wait_for(lambda c: assistant_items(session) == [GREETING] and c.buffered_ms == 0)
+    await call.send_speech(600)
+    await call.wait_for(
+        lambda c: any(
+            r.event["type"] == "response.output_audio_transcript.done" for r in session.sent
+        )
+    )
+    (said,) = [
+        r.event["transcript"]
+        for r in session.sent
+        if r.event["type"] == "response.output_audio_transcript.done"
+    ]
+    assert said != GREETING  # the model answers the caller; it does not greet twice
+    await call.hang_up()

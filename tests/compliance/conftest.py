@@ -4,10 +4,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from calls.models import Call, CallEvent, Utterance
 from tests.calls.conftest import drained, fake_ai, make_caller, realtime_script  # noqa: F401
+from tests.conftest import grant
 
 PHONE_AND_RRN_LINE = "제 전화번호는 010-9876-5432이고 주민번호는 900101-1234567이에요."
 RAW_PIECES = ("9876", "5432", "900101", "1234567")
@@ -25,7 +25,7 @@ def unredacted_reader(django_user_model):
     user = django_user_model.objects.create_user(
         username="auditor", password="pw-auditor-1", is_staff=True
     )
-    user.user_permissions.add(Permission.objects.get(codename="view_unredacted"))
+    grant(user, "view_call", "view_unredacted")
     return django_user_model.objects.get(pk=user.pk)  # fresh permission cache
 
 
@@ -74,5 +74,5 @@ def controller_user(django_user_model):
     user = django_user_model.objects.create_user(
         username="boss", password="pw-boss-1", is_staff=True
     )
-    user.user_permissions.add(Permission.objects.get(codename="control_call"))
+    grant(user, "view_call", "control_call")
     return django_user_model.objects.get(pk=user.pk)

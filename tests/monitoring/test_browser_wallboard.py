@@ -63,6 +63,11 @@ async def test_a_supervisor_watches_a_call_live_and_hangs_it_up(daphne_server, t
         context = await browser.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
         page = await context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
+        blocked = []  # what the Content-Security-Policy refused (our pages need nothing refused)
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and blocked.append(message),
+        )
 
         await page.goto(f"{daphne_server.base_url}/dashboard/")
         await page.fill("#id_username", "watcher")
@@ -101,6 +106,7 @@ async def test_a_supervisor_watches_a_call_live_and_hangs_it_up(daphne_server, t
         await expect(page.locator('#actions button[data-action="hangup"]')).to_be_disabled()
         await page.screenshot(path=tmp_path / "call.png", full_page=True)
         await browser.close()
+        assert [message.text for message in blocked] == []
 
     result = await asyncio.wait_for(conversation, 20)
     assert result.ended_by == "server"

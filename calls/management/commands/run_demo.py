@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import random
+import secrets
 import sys
 import urllib.request
 
@@ -20,7 +21,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from calls.demo.accounts import ensure_staff_account
+from calls.demo.business_api import BusinessApi
 from calls.demo.conversation import DEMO_SCRIPT, demo_script, place_demo_call, profile_greeting
+from calls.demo.tools import DEMO_TOKEN_ENV, ensure_demo_tool
 from calls.simulator.fake_realtime import FakeRealtimeServer
 from calls.simulator.twilio_caller import TwilioCaller
 
@@ -31,8 +34,8 @@ DIALLED_NUMBER = "+8215880000"
 STARTUP_SECONDS = 30
 
 
-def demo_env(host: str, port: int, realtime_url: str) -> dict:
-    """The server's environment: local demo credentials and the fake Realtime URL."""
+def demo_env(host: str, port: int, realtime_url: str, orders_token: str) -> dict:
+    """The server's environment: local demo credentials, the fake Realtime URL, tool access."""
     env = dict(os.environ)
     env.update(
         {
@@ -44,6 +47,8 @@ def demo_env(host: str, port: int, realtime_url: str) -> dict:
             "TWILIO_STREAM_ENDPOINT": f"ws://{host}:{port}/twilio/stream",
             "HUMAN_AGENT_NUMBER": env.get("HUMAN_AGENT_NUMBER") or "+8215880001",
             "PORT": str(port),
+            "TOOL_ALLOWED_HOSTS": "127.0.0.1",
+            DEMO_TOKEN_ENV: orders_token,
         }
     )
     return env
@@ -105,10 +110,13 @@ class Command(BaseCommand):
             transcription_delay_ms=300,
         )
         await fake.start()
+        orders = BusinessApi(token=secrets.token_urlsafe(16), slow_seconds=2.5)
+        orders_url = await orders.start()
+        await sync_to_async(ensure_demo_tool)(orders_url)
         server = await asyncio.create_subprocess_exec(
             *(sys.executable, "manage.py", "serve", "--host", host, "--port", str(port)),
             cwd=settings.BASE_DIR,
-            env=demo_env(host, port, fake.url),
+            env=demo_env(host, port, fake.url, orders.token),
             stdout=asyncio.subprocess.DEVNULL,
         )
         try:
@@ -123,6 +131,7 @@ class Command(BaseCommand):
                 except TimeoutError:
                     server.kill()
             await fake.stop()
+            await orders.stop()
 
     def banner(self, host: str, port: int, username: str, password: str) -> None:
         """Tell the newcomer where to look and how to log in."""
@@ -133,6 +142,7 @@ class Command(BaseCommand):
                 f"  관리자:   http://{host}:{port}/admin/\n"
                 f"  아이디:   {username}\n"
                 f"  비밀번호: {password}\n"
+                "  업무 도구: lookup_order (데모 주문 API, 주문 2024는 일부러 느림)\n"
             )
         )
 
