@@ -24,6 +24,8 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.urls import path  # noqa: E402
 
 from calls.live.media_stream import MediaStreamConsumer  # noqa: E402
+
+twisted_writes.send_buffer_limit = settings.SEND_BUFFER_LIMIT_BYTES
 from calls.monitoring.monitor_consumer import MonitorConsumer  # noqa: E402
 
 # In production nginx serves /static/ (deploy/nginx); locally daphne serves it itself.

@@ -1,6 +1,6 @@
 """Latency, CPU and memory the call bridge adds, against a bare websockets relay (prints figures).
 
-Run: `.venv/bin/python bench/bridge_latency.py [--calls 1 50 100] [--window 20]`.
+Run: `.venv/bin/python bench/bridge_latency.py [--calls 1 50 100] [--window 20] [--record]`.
 
 For each N it runs N simulated calls through a fresh daphne (the real bridge) and then through a
 fresh bare relay (bench/relay.py), both in front of the same fake Realtime server (its own
@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -118,6 +119,8 @@ class Bench:
         self.shared.fake = self.fake
         migrate_env = servers.server_env(self.database_url, 1, self.realtime_url)
         await asyncio.to_thread(servers.migrate, migrate_env)
+        if self.args.record:
+            record_every_call(self.tmp / "bench.sqlite3")
         figures = []
         async with aiohttp.ClientSession() as http:
             self.shared.http = http
@@ -141,6 +144,7 @@ class Bench:
             return relay, Target(stream_url=f"ws://127.0.0.1:{relay.port}/")
         port = servers.free_port()
         env = servers.server_env(self.database_url, port, self.realtime_url)
+        env["RECORDINGS_DIR"] = str(self.tmp / "recordings")
         profile = self.args.profile
         daphne = servers.Daphne(
             port,
@@ -379,6 +383,12 @@ def diff(a: float | None, b: float | None, digits: int = 2) -> str:
     return f"{a - b:+.{digits}f}"
 
 
+def record_every_call(database_path: Path) -> None:
+    """Turn recording on for the default profile of the bench database."""
+    with contextlib.closing(sqlite3.connect(database_path)) as database, database:
+        database.execute("UPDATE prompts_agentprofile SET record_calls = 1")
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     """Flags."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -390,6 +400,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--speed", type=float, default=5.0, help="fake AI speed (x real time)")
     parser.add_argument("--chunk-ms", type=int, default=50, help="fake AI audio chunk")
+    parser.add_argument("--record", action="store_true", help="record every call (stereo WAV)")
     parser.add_argument(
         "--profile", help="run daphne under cProfile; stats go to PROFILE.<n> (figures distort)"
     )

@@ -35,6 +35,7 @@ class EndReason(models.TextChoices):
     AI_UNAVAILABLE = "ai_unavailable", _("AI unavailable")
     STREAM_REFUSED = "stream_refused", _("media stream refused")
     SHUTDOWN = "shutdown", _("server shutting down")
+    SERVER_LOST = "server_lost", _("server process lost")
     ERROR = "error", _("error")
 
 
@@ -122,6 +123,10 @@ class Call(models.Model):
     usage = models.JSONField(_("token usage"), default=dict, blank=True)
     cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=6, null=True, blank=True)
     cost_currency = models.CharField(_("cost currency"), max_length=3, blank=True)
+    # The process holding the live call (host:boot-id:pid:start-ticks) and its last heartbeat:
+    # calls of a process that is gone are finalised as server_lost (calls/operations/lost_calls).
+    owner = models.CharField(_("held by process"), max_length=160, blank=True, db_index=True)
+    owner_seen_at = models.DateTimeField(_("holder last seen"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("call")

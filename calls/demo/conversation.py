@@ -53,6 +53,13 @@ DEMO_SCRIPT = RealtimeScript(
             tool_call=ToolCall("end_call", {"reason": "caller_done"}),
         ),
     ],
+    out_of_band_turns=[  # the post-call summary the fake model writes
+        AgentTurn(
+            '{"summary": "고객이 주문 배송 상태를 문의했고, 주문 API로 조회한 상태와 도착 예정일을 '
+            '안내했습니다. 고객이 감사 인사 후 통화를 마쳤습니다.", "category": "배송", '
+            '"resolved": true, "sentiment": "긍정"}'
+        )
+    ],
 )
 
 

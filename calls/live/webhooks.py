@@ -15,7 +15,7 @@ from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
 from calls.compliance.notice import NOTICE_LANGUAGE
 from calls.live.twilio_signature import TwilioNotConfigured, public_url, signature_is_valid
-from calls.models import EndReason
+from calls.models import LIVE_STATUSES, EndReason
 from calls.operations import shutdown
 from calls.records import services
 from calls.records.handover import NO_CONTEXT, WHISPER_INTRO, whisper_text
@@ -79,6 +79,20 @@ def apology(response: VoiceResponse) -> VoiceResponse:
     return response
 
 
+def already_answered(status: str) -> VoiceResponse:
+    """TwiML for a second webhook of a known call: no second stream, never dead air.
+
+    A finished call is over: whoever replays its webhook gets a hang-up. A call still live
+    here cannot get a second stream; if Twilio really retried (our first answer lost), the
+    caller hears the apology and the transfer, as when the AI is unavailable.
+    """
+    if status in LIVE_STATUSES:
+        return apology(VoiceResponse())
+    response = VoiceResponse()
+    response.hangup()
+    return response
+
+
 @twilio_webhook
 def voice(request):
     """A call comes in: log it, freeze its configuration, connect the media stream."""
@@ -90,6 +104,11 @@ def voice(request):
         return HttpResponse("Shutting down; use another server.", status=503)
     try:
         call, token = services.answer_call(params.dict())
+    except services.KnownCall as known:
+        logger.warning(
+            "call %s: webhook for a call already %s, not reopened", params["CallSid"], known.status
+        )
+        return twiml(already_answered(known.status))
     except NoProfileConfigured as error:
         logger.error("call %s: %s", params["CallSid"], error)
         return twiml(apology(VoiceResponse()))

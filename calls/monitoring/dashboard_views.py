@@ -80,6 +80,7 @@ def js_labels() -> dict:
         "errors": {
             "forbidden": _("You do not have the right to control calls."),
             "call_ended": _("This call has already ended."),
+            "server_lost": _("The server holding this call stopped; the call was lost."),
             "no_such_call": _("No such call."),
             "empty_text": _("Type an instruction first."),
             "text_too_long": _("The instruction is too long."),
