@@ -78,6 +78,8 @@ SHUTDOWN_GRACE_SECONDS = env.int("SHUTDOWN_GRACE_SECONDS", 30, minimum=0, maximu
 # A full garbage collection and malloc trim this often keeps memory flat (arsproject/memory_upkeep).
 MEMORY_UPKEEP_SECONDS = env.int("MEMORY_UPKEEP_SECONDS", 30, minimum=0, maximum=3600)
 RECORDINGS_DIR = Path(env.str("RECORDINGS_DIR", str(BASE_DIR / "recordings")))
+# The access log must be kept at least a year (개인정보의 안전성 확보조치 기준); default two.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", 730, minimum=365, maximum=3650)
 # A media stream must send a verified `start` this soon after the upgrade, and within
 # STREAM_TOKEN_SECONDS of its webhook; a process holds at most MAX_UNVERIFIED_STREAMS streams
 # that have not (beyond that, the early OpenAI connect waits for `start`).
@@ -195,6 +197,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "call_sid": {"()": "calls.operations.log_context.CallSidFilter"},
+        "personal_data": {"()": "calls.compliance.log_redaction.RedactingFilter"},
         # No secret at any level (the websockets client logs its headers at debug).
         "redact": {
             "()": "arsproject.log_redaction.SecretRedactingFilter",
@@ -209,7 +212,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",  # stdout by default; the supervisor collects it
             "formatter": "plain",
-            "filters": ["call_sid", "redact"],
+            "filters": ["call_sid", "redact", "personal_data"],
         },
         **(
             {
@@ -217,7 +220,7 @@ LOGGING = {
                     "class": "logging.handlers.WatchedFileHandler",
                     "filename": LOG_FILE,
                     "formatter": "plain",
-                    "filters": ["call_sid", "redact"],
+                    "filters": ["call_sid", "redact", "personal_data"],
                 }
             }
             if LOG_FILE

@@ -101,6 +101,19 @@ class Call(models.Model):
     protocol_errors = models.PositiveIntegerField(_("protocol errors"), default=0)
     metrics = models.JSONField(_("metrics"), default=dict, blank=True)
     recording = models.CharField(_("recording file"), max_length=255, blank=True)
+    caller_hash = models.CharField(
+        _("caller key"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Keyed hash of the caller number, kept after the number itself is purged."),
+    )
+    data_purged_at = models.DateTimeField(
+        _("call data purged"),
+        null=True,
+        blank=True,
+        help_text=_("When transcripts, events and the caller number were deleted."),
+    )
     summary = models.TextField(_("summary"), blank=True)
     category = models.CharField(_("category"), max_length=50, blank=True)
     resolved = models.BooleanField(_("resolved"), null=True, blank=True)
@@ -127,6 +140,7 @@ class Call(models.Model):
         permissions = [
             ("control_call", _("Can hang up, transfer and coach live calls")),
             ("listen_recording", _("Can listen to call recordings")),
+            ("view_unredacted", _("Can read unredacted transcripts (every read is logged)")),
         ]
 
     def __str__(self):
@@ -154,7 +168,12 @@ class Utterance(models.Model):
         Call, on_delete=models.CASCADE, related_name="utterances", verbose_name=_("call")
     )
     speaker = models.CharField(_("speaker"), max_length=12, choices=Speaker.choices)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), help_text=_("Personal data masked."))
+    unredacted_text = models.TextField(
+        _("unredacted text"),
+        blank=True,
+        help_text=_("Only when the profile keeps unredacted transcripts."),
+    )
     heard_text = models.TextField(
         _("heard by the caller"), blank=True, help_text=_("Set when the caller interrupted.")
     )
@@ -295,3 +314,6 @@ class ApiToken(models.Model):
         self.token_hash = self.hash_token(raw)
         self.prefix = raw[:8]
         return raw
+
+
+from calls.compliance.models import AccessLogEntry, ForgetRequest  # noqa: E402, F401

@@ -6,6 +6,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from calls.compliance.notice import (
+    DEFAULT_AI_NOTICE,
+    DEFAULT_NOTICE_VOICE,
+    DEFAULT_RECORDING_NOTICE,
+)
 from prompts import model_catalog as catalog
 from prompts.validators import (
     validate_custom_voice_id,
@@ -73,6 +78,56 @@ class AgentProfile(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
+    ai_notice_enabled = models.BooleanField(
+        _("speak the AI notice"),
+        default=True,
+        help_text=_(
+            "The Framework Act on Artificial Intelligence (인공지능 기본법) requires telling "
+            "callers in advance that a generative AI answers them. Switch this off only if you "
+            "give that notice another way."
+        ),
+    )
+    ai_notice_text = models.TextField(
+        _("AI notice"),
+        default=DEFAULT_AI_NOTICE,
+        help_text=_("Spoken verbatim before the agent says anything."),
+    )
+    recording_notice_text = models.TextField(
+        _("recording notice"),
+        default=DEFAULT_RECORDING_NOTICE,
+        blank=True,
+        help_text=_("Spoken after the AI notice when calls are recorded: that and why."),
+    )
+    notice_voice = models.CharField(
+        _("notice voice"),
+        max_length=60,
+        default=DEFAULT_NOTICE_VOICE,
+        blank=True,
+        help_text=_("Twilio <Say> voice, e.g. Polly.Seoyeon or Google.ko-KR-Standard-A."),
+    )
+    call_data_retention_days = models.PositiveIntegerField(
+        _("call data retention (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "Transcripts and events are deleted and the caller number is replaced by a keyed "
+            "hash after this many days (manage.py purge_call_data)."
+        ),
+    )
+    keep_unredacted_text = models.BooleanField(
+        _("keep unredacted transcripts"),
+        default=False,
+        help_text=_(
+            "Also store what was said before personal data was masked; readable only with the "
+            "'view unredacted transcripts' permission, and every read is logged."
+        ),
+    )
+    redact_phone = models.BooleanField(_("mask phone numbers"), default=True)
+    redact_rrn = models.BooleanField(_("mask resident registration numbers"), default=True)
+    redact_card = models.BooleanField(_("mask card numbers"), default=True)
+    redact_account = models.BooleanField(_("mask bank account numbers"), default=True)
+    redact_email = models.BooleanField(_("mask e-mail addresses"), default=True)
+    redact_caller_number = models.BooleanField(_("mask the caller's own number"), default=True)
     realtime_model = models.CharField(
         _("Realtime model"),
         max_length=64,
@@ -176,6 +231,13 @@ class AgentProfile(models.Model):
     def category_list(self) -> list[str]:
         """The categories as a list, blank lines and repeats dropped, in the staff's order."""
         return split_categories(self.call_categories)
+
+    def redaction_categories(self) -> tuple[str, ...]:
+        """The personal-data categories masked in this profile's transcripts and events."""
+        return tuple(name for name in REDACTION_SWITCHES if getattr(self, f"redact_{name}"))
+
+
+REDACTION_SWITCHES = ("phone", "rrn", "card", "account", "email", "caller_number")
 
 
 class AnsweredNumber(models.Model):

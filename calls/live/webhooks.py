@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
+from calls.compliance.notice import NOTICE_LANGUAGE
 from calls.live.twilio_signature import TwilioNotConfigured, public_url, signature_is_valid
 from calls.models import LIVE_STATUSES, EndReason
 from calls.operations import shutdown
@@ -59,6 +60,15 @@ def say_korean(response: VoiceResponse, text: str) -> None:
     response.say(text, language="ko-KR")
 
 
+def say_notice(response: VoiceResponse, config: dict) -> None:
+    """The profile's notice (AI use, recording), verbatim, before the stream and the model."""
+    text = config.get("notice_text", "")
+    if not text:
+        return
+    voice = config.get("notice_voice") or None
+    response.say(text, language=NOTICE_LANGUAGE, voice=voice)
+
+
 def apology(response: VoiceResponse) -> VoiceResponse:
     """Never dead air: apologise, then transfer when a number is configured, else hang up."""
     say_korean(response, APOLOGY)
@@ -93,7 +103,7 @@ def voice(request):
         logger.warning("call %s refused: this process is shutting down", params["CallSid"])
         return HttpResponse("Shutting down; use another server.", status=503)
     try:
-        _, token = services.answer_call(params.dict())
+        call, token = services.answer_call(params.dict())
     except services.KnownCall as known:
         logger.warning(
             "call %s: webhook for a call already %s, not reopened", params["CallSid"], known.status
@@ -106,6 +116,7 @@ def voice(request):
         logger.error("call %s: database unavailable, apologising: %s", params["CallSid"], error)
         return twiml(apology(VoiceResponse()))
     response = VoiceResponse()
+    say_notice(response, call.config)
     connect = Connect(action=public_url("/twilio/connect-action"))
     stream = connect.stream(url=settings.TWILIO_STREAM_ENDPOINT)
     stream.parameter(name="call_token", value=token)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
+from calls.compliance.access_log import record_request
+from calls.compliance.models import AccessAction
+from calls.compliance.unredacted import can_view_unredacted
 from calls.models import EndReason
 from calls.monitoring.access import watcher_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, mask_number
@@ -19,16 +22,16 @@ from calls.monitoring.supervisor_actions import can_control
 MONITOR_SOCKET_PATH = "/ws/monitor/"
 # The wallboard's tiles, in reading order: (KPI name, label, how the script formats it).
 KPI_TILES = [
-    ("calls", _lazy("Calls today"), "count"),
-    ("live", _lazy("Live now"), "count"),
-    ("containment_rate", _lazy("AI containment"), "percent"),
-    ("transfer_rate", _lazy("Transfer rate"), "percent"),
-    ("avg_handle_seconds", _lazy("Average handle time"), "duration"),
-    ("latency_p50_ms", _lazy("Response latency p50"), "ms"),
-    ("latency_p95_ms", _lazy("Response latency p95"), "ms"),
-    ("barge_in_rate", _lazy("Barge-in rate"), "percent"),
-    ("failures", _lazy("Failures"), "count"),
-    ("cost", _lazy("Cost"), "money"),
+    ("calls", gettext_lazy("Calls today"), "count"),
+    ("live", gettext_lazy("Live now"), "count"),
+    ("containment_rate", gettext_lazy("AI containment"), "percent"),
+    ("transfer_rate", gettext_lazy("Transfer rate"), "percent"),
+    ("avg_handle_seconds", gettext_lazy("Average handle time"), "duration"),
+    ("latency_p50_ms", gettext_lazy("Response latency p50"), "ms"),
+    ("latency_p95_ms", gettext_lazy("Response latency p95"), "ms"),
+    ("barge_in_rate", gettext_lazy("Barge-in rate"), "percent"),
+    ("failures", gettext_lazy("Failures"), "count"),
+    ("cost", gettext_lazy("Cost"), "money"),
 ]
 
 
@@ -177,5 +180,7 @@ def call_page(request, call_sid: str):
         call=call,
         detail=detail_data(call, can_see_numbers(request.user)),
         can_control=can_control(request.user) and call.is_live,
+        can_view_unredacted=can_view_unredacted(request.user),
     )
+    record_request(request, AccessAction.VIEW_CALL, call.call_sid)
     return render(request, "dashboard/call.html", context)

@@ -11,6 +11,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from calls.compliance.access_log import record_access
+from calls.compliance.models import AccessAction
+from calls.compliance.redaction import redact
 from calls.models import Call, CallEvent, EndReason
 from calls.monitoring.live_events import TimelineEvent, control_group, control_message, publish
 from calls.operations import lost_calls
@@ -46,8 +49,8 @@ def clean_action(action: str, text: str) -> str:
     return text if action == "coach" else ""
 
 
-def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
-    """Check the right and that the call is live, then log the action as a CallEvent."""
+def record_action(user, call_sid: str, action: str, text: str, address=None) -> CallEvent:
+    """Check the right and that the call is live, then log it as a CallEvent and an access."""
     if not can_control(user):
         raise ActionRefused("forbidden")
     call = (
@@ -65,7 +68,10 @@ def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
         raise ActionRefused("call_ended")
     data = {"action": action, "actor_name": user.get_username()}
     if text:
-        data["text"] = text
+        data["text"] = redact(text)
+    record_access(
+        user, AccessAction.SUPERVISOR_ACTION, call_sid=call_sid, address=address, detail=action
+    )
     since = call.answered_at or call.started_at
     offset_ms = max(0, round((timezone.now() - since).total_seconds() * 1000))
     return CallEvent.objects.create(
@@ -73,11 +79,11 @@ def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
     )
 
 
-async def send_action(user, call_sid: str, action: str, text: str = "") -> CallEvent:
+async def send_action(user, call_sid: str, action: str, text: str = "", address=None) -> CallEvent:
     """Validate, record and send one action to whichever process holds the call."""
     text = clean_action(action, text)
     try:
-        event = await database_sync_to_async(record_action)(user, call_sid, action, text)
+        event = await database_sync_to_async(record_action)(user, call_sid, action, text, address)
     except ActionRefused as refused:
         lost_calls.announce(refused.ended)  # the wallboards drop the lost call
         raise

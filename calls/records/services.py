@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from calls.compliance.notice import NOTICE_EVENT
 from calls.live.observer import CallCounters
 from calls.models import NO_SUMMARY, Call, CallEvent, CallStatus, EndReason, Utterance
 from calls.operations.lost_calls import this_process
@@ -88,6 +89,13 @@ def answer_call(params: dict) -> tuple[Call, str]:
                 config=config.to_dict(),
                 stream_token_hash=hash_token(token),
             )
+            if config.notice_text:  # the events record that the notice was given, and its text
+                CallEvent.objects.create(
+                    call=call,
+                    kind=NOTICE_EVENT,
+                    offset_ms=0,
+                    data={"text": config.notice_text, "voice": config.notice_voice},
+                )
     except IntegrityError:  # the same CallSid raced in from another request
         raise KnownCall(CallStatus.RINGING) from None
     return call, token
