@@ -106,6 +106,25 @@ def event_labels() -> dict:
         "bad_ai_event": _("Unreadable AI event"),
         "bad_frame": _("Unreadable Twilio frame"),
         "transcription_failed": _("Transcription failed"),
+        "greeting_cached": _("Recorded greeting played"),
+        "tool_filler": _("Waiting announcement"),
+        "caller_idle": _("Caller silent"),
+        "notice_given": _("AI notice given"),
+    }
+
+
+def tool_outcome_labels() -> dict:
+    """How a business tool call ended, in words."""
+    return {
+        "ok": _("success"),
+        "http_error": _("HTTP error"),
+        "timeout": _("timed out"),
+        "too_large": _("answer too large"),
+        "not_json": _("not JSON"),
+        "refused": _("refused"),
+        "invalid_arguments": _("invalid arguments"),
+        "network_error": _("unreachable"),
+        "too_many_tool_calls": _("too many at once"),
     }
 
 
@@ -129,6 +148,8 @@ def detail_labels() -> dict:
         "failed": _("failed"),
         "source": _("Acted by"),
         "seconds": _("sec"),
+        "count": _("time"),
+        "outcomes": tool_outcome_labels(),
     }
 
 
