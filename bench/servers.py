@@ -169,9 +169,9 @@ async def start_fake(
     )
 
 
-async def start_relay(realtime_url: str) -> ControlledProcess:
-    """The bare websockets relay (bench/relay.py) in its own process."""
-    return await ControlledProcess.start("bench.relay", "--realtime-url", realtime_url)
+async def start_relay(realtime_url: str, module: str = "bench.relay") -> ControlledProcess:
+    """A bare relay in its own process: bench/relay.py (websockets) or bench/relay_aiohttp.py."""
+    return await ControlledProcess.start(module, "--realtime-url", realtime_url)
 
 
 @dataclass
@@ -183,6 +183,7 @@ class Daphne:
     process: asyncio.subprocess.Process | None = None
     log_path: Path | None = None
     profile_path: Path | None = None  # run under cProfile, written when daphne stops
+    root: Path = ROOT  # the checkout whose code runs (another worktree for a before/after)
 
     @property
     def pid(self) -> int:
@@ -215,7 +216,7 @@ class Daphne:
                 "-p",
                 str(self.port),
                 "arsproject.asgi:application",
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdout=log,
                 stderr=log,
