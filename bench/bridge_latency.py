@@ -41,7 +41,7 @@ import numpy as np
 
 from bench import bridge_report, servers
 from bench.bridge_report import Layout, label
-from bench.load import Behaviour, CallResult, Shared, SimCall, Target, speech_frames
+from bench.load import FRAME_S, Behaviour, CallResult, Shared, SimCall, Target, speech_frames
 from bench.rounds import alternate
 from bench.stats import fmt, table
 
@@ -63,6 +63,8 @@ class Figures:
     out_p99: float | None = None
     out_count: int = 0
     cpu_ms_per_call_s: float | None = None
+    cpu_us_per_frame: float | None = None  # per caller frame in + agent chunk out (work, not time)
+    delivered: float | None = None  # caller frames that reached the fake / frames due in real time
     process_core: float | None = None
     mib_per_call: float | None = None
     clear_p50: float | None = None
@@ -143,7 +145,8 @@ class Bench:
     def kinds(self) -> tuple[str, ...]:
         """What each round runs: ours (and the before checkout's), then both floors."""
         before = ("before",) if self.args.before else ()
-        return ("bridge", *before, "relay", "aiohttp")
+        uvicorn = ("uvicorn",) if self.args.uvicorn else ()
+        return ("bridge", *before, *uvicorn, "relay", "aiohttp")
 
     async def start_server(self, kind: str):
         """A fresh daphne, or a fresh relay; and where calls go."""
@@ -159,6 +162,7 @@ class Bench:
             log_path=self.tmp / f"daphne-{port}.log",
             profile_path=Path(f"{profile}.{self.next_call_no}") if profile else None,
             root=self.before_root if kind == "before" else servers.ROOT,
+            uvicorn_python=Path(self.args.uvicorn) if kind == "uvicorn" else None,
         )
         await daphne.start()
         target = Target(
@@ -228,6 +232,9 @@ class Bench:
         cpu = {name: after[name].cpu_s - before[name].cpu_s for name in ("server", "fake", "self")}
         machine = after["machine"] - before["machine"]
         figures.cpu_ms_per_call_s = cpu["server"] * 1000 / (calls * seconds)
+        frames = figures.in_count + figures.out_count
+        figures.cpu_us_per_frame = cpu["server"] * 1e6 / frames if frames else None
+        figures.delivered = figures.in_count / (calls * seconds / FRAME_S)
         figures.process_core = cpu["server"] / seconds
         figures.loadgen_core = cpu["self"] / seconds
         figures.fake_core = cpu["fake"] / seconds
@@ -254,6 +261,8 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
             str(f.out_count),
             str(f.clears),
             str(f.failed_calls),
+            fmt(f.delivered * 100 if f.delivered is not None else None, 0) + "%",
+            fmt(f.cpu_us_per_frame, 1),
             fmt(f.process_core),
             fmt(f.fake_core),
             fmt(f.loadgen_core),
@@ -268,6 +277,8 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
             "out frames",
             "clears",
             "failed calls",
+            "delivered",
+            "CPU us/frame",
             "server",
             "fake",
             "load gen",
@@ -293,6 +304,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--before",
         help="also run the bridge from this checkout (a worktree of main) in every round",
+    )
+    parser.add_argument(
+        "--uvicorn",
+        metavar="PYTHON",
+        help="also run ours on uvicorn + websockets, with this interpreter (an experiment)",
     )
     parser.add_argument(
         "--profile", help="run daphne under cProfile; stats go to PROFILE.<n> (figures distort)"

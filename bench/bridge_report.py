@@ -1,6 +1,7 @@
 """bridge_latency's printed report: per-run rows, ratios to both floors and to the faster (pure).
 
-Kinds: "bridge" (ours), optionally "before" (ours from another checkout, --before), and the two
+Kinds: "bridge" (ours), optionally "before" (ours from another checkout, --before) and "uvicorn"
+(ours served by uvicorn, --uvicorn), and the two
 floors: "relay" (bench/relay.py, `websockets`) and "aiohttp" (bench/relay_aiohttp.py). In each
 round the faster floor is the one that spent less CPU per call-second in that round; ratios and
 added latencies against it are the stricter standard (issue 21).
@@ -16,7 +17,7 @@ from typing import Protocol
 from bench.stats import fmt, ratio, summary, table
 
 FLOORS = ("relay", "aiohttp")
-BRIDGES = ("bridge", "before")
+BRIDGES = ("bridge", "before", "uvicorn")
 HEADER = [
     "config",
     "in p50",
@@ -42,6 +43,8 @@ class Figure(Protocol):
     out_p50: float | None
     out_p99: float | None
     cpu_ms_per_call_s: float | None
+    cpu_us_per_frame: float | None
+    delivered: float | None
     mib_per_call: float | None
     clear_p50: float | None
     clear_p99: float | None
@@ -143,7 +146,9 @@ def over_rounds(by_key: dict, layout: Layout) -> list[str]:
                 lines.append(
                     f"    vs {name}: CPU ratio "
                     + spread([cpu_ratio(o, f) for o, f in pairs], "x")
-                    + "; added p99 in "
+                    + " (per frame "
+                    + spread([frame_ratio(o, f) for o, f in pairs], "x")
+                    + "); added p99 in "
                     + spread([sub(o.in_p99, f.in_p99) for o, f in pairs], " ms")
                     + ", out "
                     + spread([sub(o.out_p99, f.out_p99) for o, f in pairs], " ms")
@@ -156,6 +161,17 @@ def cpu_ratio(ours: Figure, floor: Figure) -> float | None:
     if not ours.cpu_ms_per_call_s or not floor.cpu_ms_per_call_s:
         return None
     return ours.cpu_ms_per_call_s / floor.cpu_ms_per_call_s
+
+
+def frame_ratio(ours: Figure, floor: Figure) -> float | None:
+    """CPU per relayed frame of ours over the floor's: the work-normalized ratio.
+
+    On a machine others load, callers and the fake fall behind and fewer frames flow; CPU per
+    call-second then measures the load generator as much as the server. Per frame it does not.
+    """
+    if not ours.cpu_us_per_frame or not floor.cpu_us_per_frame:
+        return None
+    return ours.cpu_us_per_frame / floor.cpu_us_per_frame
 
 
 def sub(a: float | None, b: float | None) -> float | None:

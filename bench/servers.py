@@ -184,6 +184,7 @@ class Daphne:
     log_path: Path | None = None
     profile_path: Path | None = None  # run under cProfile, written when daphne stops
     root: Path = ROOT  # the checkout whose code runs (another worktree for a before/after)
+    uvicorn_python: Path | None = None  # serve with uvicorn from this interpreter (experiment)
 
     @property
     def pid(self) -> int:
@@ -207,15 +208,7 @@ class Daphne:
         try:
             profiler = ["-m", "cProfile", "-o", str(self.profile_path)] if self.profile_path else []
             self.process = await asyncio.create_subprocess_exec(
-                str(PYTHON),
-                *profiler,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "arsproject.asgi:application",
+                *self.command(profiler),
                 cwd=self.root,
                 env=self.env,
                 stdout=log,
@@ -225,6 +218,15 @@ class Daphne:
             if self.log_path:
                 log.close()
         await wait_for_port(self.port, self.process)
+
+    def command(self, profiler: list[str]) -> list[str]:
+        """daphne, or uvicorn with its `websockets` protocol when asked (not how we deploy)."""
+        app, port = "arsproject.asgi:application", str(self.port)
+        if self.uvicorn_python:
+            server = ["-m", "uvicorn", "--host", "127.0.0.1", "--port", port, "--ws", "websockets"]
+            server += ["--loop", "asyncio", "--http", "h11", "--lifespan", "off", "--no-access-log"]
+            return [str(self.uvicorn_python), *profiler, *server, app]
+        return [str(PYTHON), *profiler, "-m", "daphne", "-b", "127.0.0.1", "-p", port, app]
 
     async def stop(self) -> None:
         """Terminate daphne (SIGINT under the profiler, so it writes its figures)."""

@@ -11,6 +11,8 @@ class Run:
     calls: int
     round_no: int
     cpu_ms_per_call_s: float | None
+    cpu_us_per_frame: float | None = None
+    delivered: float | None = 1.0
     in_p99: float | None = 1.0
     out_p99: float | None = 1.0
     in_p50: float | None = 0.5
@@ -29,9 +31,9 @@ def test_the_faster_floor_is_the_one_with_less_cpu_per_call_second_in_that_round
 
 def test_the_report_gives_the_cpu_ratio_to_each_floor_and_to_the_faster_per_round():
     runs = [
-        Run("bridge", 50, 1, 12.0, in_p99=2.0),
-        Run("relay", 50, 1, 8.0),
-        Run("aiohttp", 50, 1, 6.0),
+        Run("bridge", 50, 1, 12.0, in_p99=2.0, cpu_us_per_frame=30.0),
+        Run("relay", 50, 1, 8.0, cpu_us_per_frame=20.0),
+        Run("aiohttp", 50, 1, 6.0, cpu_us_per_frame=15.0),
         Run("bridge", 50, 2, 14.0, in_p99=3.0),
         Run("relay", 50, 2, 7.0),
         Run("aiohttp", 50, 2, 10.0),
@@ -39,6 +41,6 @@ def test_the_report_gives_the_cpu_ratio_to_each_floor_and_to_the_faster_per_roun
     text = render(runs, Layout([50], 2, "title"), "detail")
     assert "bridge/faster(aiohttp) ratio" in text
     assert "bridge/faster(relay) ratio" in text
-    assert "vs relay: CPU ratio 1.75x (1.50-2.00)" in text
+    assert "vs relay: CPU ratio 1.75x (1.50-2.00) (per frame 1.50x (1.50-1.50))" in text
     assert "vs aiohttp: CPU ratio 1.70x (1.40-2.00)" in text
-    assert "vs faster: CPU ratio 2.00x (2.00-2.00); added p99 in 1.50 ms (1.00-2.00)" in text
+    assert "vs faster: CPU ratio 2.00x (2.00-2.00) (per frame 2.00x (2.00-2.00)); added p99" in text
