@@ -9,7 +9,9 @@ autobahn, mostly in three things that do nothing for us:
 - building highlighted names for debug log lines that are then dropped (hltype/hlval on every
   read and write, about 3 us each);
 - firing autobahn's "message" observer signal, a Deferred and two callbacks per message, when
-  no observer can exist (daphne never subscribes: `_listeners` stays None).
+  no observer can exist (daphne never subscribes: `_listeners` stays None);
+- validating UTF-8 with a native incremental validator per frame, when daphne decodes every
+  text message with Python's strict decoder anyway.
 
 install() swaps the masker factory and the two highlighters in autobahn's modules and gives
 daphne's factory a protocol subclass that skips the empty signal. Masking and message
@@ -28,11 +30,10 @@ from websockets.frames import apply_mask
 class RollingMasker:
     """autobahn's masker interface over websockets' apply_mask: XOR with a 4-byte key."""
 
-    __slots__ = ("_masks", "_ptr")
+    __slots__ = ("_mask", "_ptr")
 
     def __init__(self, mask: bytes):
-        mask = bytes(mask)
-        self._masks = [mask[shift:] + mask[:shift] for shift in range(4)]
+        self._mask = bytes(mask)
         self._ptr = 0
 
     def pointer(self) -> int:
@@ -45,7 +46,9 @@ class RollingMasker:
 
     def process(self, data: bytes) -> bytes:
         """XOR the next len(data) bytes of the stream with the key (frames may come in parts)."""
-        masked = apply_mask(bytes(data), self._masks[self._ptr & 3])
+        shift = self._ptr & 3  # a part that starts mid-key (a frame split across reads)
+        mask = self._mask[shift:] + self._mask[:shift] if shift else self._mask
+        masked = apply_mask(bytes(data), mask)
         self._ptr += len(data)
         return masked
 
@@ -61,7 +64,27 @@ def plain(value, *args, **kwargs):
 
 
 class LeanWebSocketProtocol(ws_protocol.WebSocketProtocol):
-    """daphne's protocol without autobahn's per-message observer signal when nobody listens."""
+    """daphne's protocol without autobahn's per-message observer signal when nobody listens.
+
+    It also checks a text message's UTF-8 with Python's decoder when the message is complete,
+    instead of autobahn's native incremental validator on every frame (a cffi call each): invalid
+    text still fails the connection through autobahn's own _invalid_payload, as before.
+    """
+
+    def _connectionMade(self) -> None:
+        """autobahn copies the factory's options here; ours validates UTF-8 in onMessage."""
+        super()._connectionMade()
+        self.utf8validateIncoming = False
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        """Refuse text that is not UTF-8 (1007), then hand the message to daphne."""
+        if not isBinary:
+            try:
+                payload.decode("utf-8")
+            except UnicodeDecodeError:
+                self._invalid_payload("encountered invalid UTF-8 while processing text message")
+                return
+        super().onMessage(payload, isBinary)
 
     def onMessageEnd(self) -> None:
         """autobahn's onMessageEnd minus fire('message') while no observer is registered."""

@@ -1,9 +1,14 @@
 """Through a real daphne (with the lean WebSocket layer) caller audio reaches OpenAI intact."""
 
+import asyncio
 import base64
 
 import pytest
+import websockets
 from django.conf import settings
+from twilio.request_validator import RequestValidator
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from calls.simulator.twilio_caller import TwilioCaller
 from tests.calls.waiting import eventually
@@ -48,3 +53,18 @@ async def test_masked_caller_frames_reach_openai_byte_for_byte_and_agent_audio_c
     await eventually(lambda: marker in appended_audio(fake_ai), within=10)
     assert call.marks_echoed  # marks we sent came back: frames out are well formed too
     await call.hang_up()
+
+
+async def test_a_text_frame_that_is_not_utf8_fails_the_stream_and_the_server_goes_on(server):
+    endpoint = server.env["TWILIO_STREAM_ENDPOINT"]
+    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(endpoint, {})
+    headers = {"X-Twilio-Signature": signature}
+    async with websockets.connect(endpoint, additional_headers=headers) as ws:
+        await ws.send(b'{"event":"connected","protocol":"\xff"}', text=True)
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(5):
+                await ws.recv()
+    assert closed.value.rcvd is None or closed.value.rcvd.code == 1007
+    async with websockets.connect(endpoint, additional_headers=headers) as ws:
+        await ws.send('{"event":"connected","protocol":"Call","version":"1.0.0"}')
+        assert ws.state is State.OPEN  # a good stream is still accepted
