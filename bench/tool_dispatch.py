@@ -278,8 +278,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=1, help="no-tools/tools pairs (default 1)")
     parser.add_argument("--speed", type=float, default=1.0, help="fake AI speed (default 1.0)")
     parser.add_argument("--chunk-ms", type=int, default=50, help="fake AI audio chunk (50)")
-    parser.add_argument("--profile", default="", help=argparse.SUPPRESS)
-    parser.add_argument("--record", action="store_true", help=argparse.SUPPRESS)
+    parser.set_defaults(profile="", record=False, before="", uvicorn="")  # bridge_latency's
     return parser.parse_args(argv)
 
 
