@@ -5,8 +5,10 @@ Run: `.venv/bin/python bench/first_audio.py [--calls 50] [--rounds 3] [--delay-m
 A fresh daphne per configuration, in front of the bench's fake Realtime server (its own process)
 whose first audio of every response takes `--delay-ms` (800 ms: a model's set-up and first-audio
 latency). N simulated callers (calls/simulator's Twilio caller on the real clock, over loopback)
-dial at once; each measures from the moment its `start` message left to the moment the first
-agent audio arrived (its playout starts on arrival when nothing is buffered).
+dial within `--ramp-s` and stay on the line for `--hold-s`, so about N calls are up at once;
+each measures from the moment its `start` message left to the moment the first agent audio
+arrived (its playout starts on arrival when nothing is buffered). `--ramp-s 0` dials all at
+the same instant (a burst: webhooks and stream claims queue behind each other).
 
 - `uncached`: GREETING_CACHE_DIR=off, the model is asked for the greeting on every call;
 - `cached`: one warm-up call records the greeting, then every call plays it from the cache.
@@ -29,7 +31,9 @@ from bench.stats import fmt, percentile, table
 from calls.simulator.twilio_caller import TwilioCaller
 
 
-async def first_audio_ms(base_url: str, index: int, whole: bool = False) -> float | None:
+async def first_audio_ms(
+    base_url: str, index: int, whole: bool = False, delay_s: float = 0.0, hold_s: float = 0.0
+) -> float | None:
     """One call: ms from `start` sent to the first agent audio; None if none came.
 
     With `whole`, the caller listens to the whole greeting before hanging up (so it is recorded).
@@ -42,6 +46,7 @@ async def first_audio_ms(base_url: str, index: int, whole: bool = False) -> floa
         to_number="+8215880000",
         clock="real",
     )
+    await asyncio.sleep(delay_s)  # the ramp: calls arrive one after another
     call = await caller.dial()
     started = call.now_ms  # dial() returns once `start` has been sent
     try:
@@ -49,6 +54,9 @@ async def first_audio_ms(base_url: str, index: int, whole: bool = False) -> floa
         first = call.heard[0][0] - started
         if whole:
             await call.wait_for(lambda c: c.buffered_ms == 0 and c.heard_ms > 1000, timeout=20)
+        elif hold_s:
+            until = call.now_ms + hold_s * 1000
+            await call.wait_for(lambda c: c.now_ms >= until, timeout=hold_s + 10)
         return first
     except TimeoutError:
         return None
@@ -81,8 +89,12 @@ async def run_config(args, cached: bool, fake: servers.ControlledProcess, tmp: P
         await first_audio_ms(daphne.base_url, 0, whole=True)  # warm-up; records the greeting
         if cached:
             await wait_for_greeting(tmp / "greetings")
+        step = args.ramp_s / max(1, args.calls)
         times = await asyncio.gather(
-            *(first_audio_ms(daphne.base_url, i + 1) for i in range(args.calls))
+            *(
+                first_audio_ms(daphne.base_url, i + 1, delay_s=i * step, hold_s=args.hold_s)
+                for i in range(args.calls)
+            )
         )
     finally:
         await daphne.stop()
@@ -104,7 +116,8 @@ async def main_async(args) -> str:
     finally:
         await fake.close()
     lines = [
-        f"first_audio: {args.calls} calls at once, fake first audio {args.delay_ms} ms; "
+        f"first_audio: {args.calls} calls dialled within {args.ramp_s:g} s, each held "
+        f"{args.hold_s:g} s, fake first audio {args.delay_ms} ms; "
         "ms from `start` sent to the first agent audio at the caller",
         table(["config", "calls", "p50", "p99"], rows),
     ]
@@ -127,6 +140,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="uncached/cached pairs (default 3)")
     parser.add_argument(
         "--delay-ms", type=int, default=800, help="the fake's first-audio delay (default 800)"
+    )
+    parser.add_argument(
+        "--ramp-s", type=float, default=5.0, help="dial all calls within this (default 5; 0: burst)"
+    )
+    parser.add_argument(
+        "--hold-s", type=float, default=6.0, help="each call stays this long (default 6)"
     )
     return parser.parse_args(argv)
 

@@ -175,6 +175,20 @@ def import_tools(env: dict, path: Path) -> None:
     )
 
 
+def filler_delays(tool_calls: list, fillers: list) -> list[int]:
+    """For each filler, ms since the latest tool call of its call before it."""
+    starts: dict = {}
+    for call, offset, _ in tool_calls:
+        if offset is not None:
+            starts.setdefault(call, []).append(offset)
+    delays = []
+    for call, offset, _ in fillers:
+        before = [start for start in starts.get(call, []) if offset is not None and start <= offset]
+        if before:
+            delays.append(offset - max(before))
+    return delays
+
+
 async def one_config(args, name: str, api_delay_s: float | None) -> dict:
     """Run one configuration; its figures."""
     runner = None
@@ -189,12 +203,7 @@ async def one_config(args, name: str, api_delay_s: float | None) -> dict:
     try:
         (figures,) = await bench.run()
         results = bench.events("tool_result")
-        calls = {call: offset for call, offset, _ in bench.events("tool_call")}
-        fillers = [
-            offset - calls[call]
-            for call, offset, _ in bench.events("tool_filler")
-            if call in calls and offset is not None and calls[call] is not None
-        ]
+        fillers = filler_delays(bench.events("tool_call"), bench.events("tool_filler"))
     finally:
         if runner is not None:
             await runner.cleanup()

@@ -48,7 +48,7 @@ class Greeting:
         """Send the cached greeting to the caller now; False when there is none yet."""
         if self.key is None:
             return False
-        cached = await asyncio.to_thread(self.cache.load, self.key)
+        cached = self.cache.recall(self.key) or await asyncio.to_thread(self.cache.load, self.key)
         if cached is None:
             return False
         self.played = cached

@@ -71,6 +71,20 @@ class GreetingCache:
         self.remember(found)
         return found
 
+    def recall(self, key: GreetingKey) -> CachedGreeting | None:
+        """The greeting if this process holds it in memory and its file is still there.
+
+        Cheap enough for the event loop (one stat); load() reads the file, in a thread.
+        """
+        found = self.memory.get(key)
+        if found is None:
+            return None
+        if not (self.directory / key.filename()).exists():
+            del self.memory[key]
+            return None
+        self.memory.move_to_end(key)
+        return found
+
     def save(self, greeting: CachedGreeting) -> None:
         """Write atomically (a reader never sees half a file)."""
         self.directory.mkdir(parents=True, exist_ok=True)
