@@ -99,7 +99,11 @@ class Call(models.Model):
             models.Index(fields=["-started_at"], name="call_started_desc"),
             models.Index(fields=["profile", "started_at"], name="call_profile_started"),
         ]
-        permissions = [("control_call", _("Can hang up, transfer and coach live calls"))]
+        permissions = [
+            ("control_call", _("Can hang up, transfer and coach live calls")),
+            ("listen_call", _("Can listen to live calls")),
+            ("take_over_call", _("Can take a live call over from the AI and hand it back")),
+        ]
 
     def __str__(self):
         return self.call_sid

@@ -1,0 +1,23 @@
+"""Supervisor voice: the rights to listen to a live call and to take it over from the AI."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("calls", "0003_caller_idle_end_reason")]
+
+    operations = [
+        migrations.AlterModelOptions(
+            name="call",
+            options={
+                "ordering": ["-started_at"],
+                "permissions": [
+                    ("control_call", "Can hang up, transfer and coach live calls"),
+                    ("listen_call", "Can listen to live calls"),
+                    ("take_over_call", "Can take a live call over from the AI and hand it back"),
+                ],
+                "verbose_name": "call",
+                "verbose_name_plural": "calls",
+            },
+        ),
+    ]

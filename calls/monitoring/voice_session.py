@@ -1,0 +1,187 @@
+"""A supervisor's voice on the monitor socket: listening to a call, holding it, the microphone.
+
+Client → server:
+    {"action": "listen" | "unlisten", "call_sid": "CA…"}
+    {"action": "take_over", "call_sid": "CA…"}
+    {"action": "hand_back", "call_sid": "CA…", "text": "coaching note (optional)"}
+    binary frames: the microphone while holding (calls.live.protocol.listen_audio, channel 2)
+Server → client:
+    binary frames: the call's audio while listening (channels 0 caller, 1 agent, 2 supervisor)
+    {"type": "voice.listening", "call_sid": …} / {"type": "voice.stopped", "call_sid": …}
+    {"type": "voice.reply", "op": "take_over" | "hand_back", "ok": bool, "code": …, "holder": …}
+
+Listening holds a lease on the call's audio, renewed every LISTEN_RENEW_SECONDS while the socket
+stays; stopping, leaving or closing the socket ends it at once (and an unrenewed lease runs out
+on the holder's side). The process holding the call decides who holds it (one at a time) and
+answers on this socket's channel; when the socket of the holder closes, the call hears about it
+and goes back to the AI after its grace period unless the same supervisor takes it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+
+from calls.monitoring.live_events import (
+    control_group,
+    listen_group,
+    listen_message,
+    voice_audio_message,
+    voice_message,
+)
+from calls.records.drained_queue import stop_if_cancelled
+
+logger = logging.getLogger(__name__)
+
+LISTEN_PERMISSION = "calls.listen_call"
+TAKE_OVER_PERMISSION = "calls.take_over_call"
+LISTEN_LEASE_SECONDS = 10.0
+LISTEN_RENEW_SECONDS = 3.0
+LISTEN_RETRY_SECONDS = 0.5  # until the call's holder answers (its stream may not have started)
+VOICE_ACTIONS = ("listen", "unlisten", "take_over", "hand_back")
+MAX_NOTE_CHARS = 2000
+
+
+def has_right(user, permission: str) -> bool:
+    """Whether an active staff member has this permission (a database read: call it off-loop)."""
+    return bool(user.is_active and user.is_staff and user.has_perm(permission))
+
+
+class VoiceSession:
+    """One monitor socket's listening lease and its hold on a call, if any."""
+
+    def __init__(self, consumer):
+        self.consumer = consumer
+        self.listened_sid = ""
+        self.renewing: asyncio.Task | None = None
+        self.holding_sid = ""  # the call this socket holds (its microphone goes there)
+        self.asked_sid = ""  # a take-over asked for and not answered yet
+        self.lease_answered = False
+
+    @property
+    def layer(self):
+        """The consumer's channel layer."""
+        return self.consumer.channel_layer
+
+    @property
+    def user(self):
+        """The supervisor on this socket."""
+        return self.consumer.user
+
+    async def allowed(self, permission: str) -> bool:
+        """Check a right without blocking the event loop."""
+        return await database_sync_to_async(has_right)(self.user, permission)
+
+    async def handle(self, action: str, call_sid: str, text: str) -> None:
+        """One voice action from the browser (rights checked here)."""
+        needed = LISTEN_PERMISSION if action in ("listen", "unlisten") else TAKE_OVER_PERMISSION
+        if not await self.allowed(needed):
+            await self.consumer.send_error("forbidden", call_sid, action)
+            return
+        if action == "listen":
+            await self.listen(call_sid)
+        elif action == "unlisten":
+            await self.unlisten()
+        elif action == "take_over":
+            self.asked_sid = call_sid
+            await self.ask(call_sid, "take_over")
+        elif action == "hand_back":
+            await self.ask(call_sid, "hand_back", str(text or "").strip()[:MAX_NOTE_CHARS])
+
+    # --- listening -------------------------------------------------------------------------
+
+    async def listen(self, call_sid: str) -> None:
+        """Join the call's audio group and hold a lease on its audio until told otherwise."""
+        await self.unlisten()
+        await self.layer.group_add(listen_group(call_sid), self.consumer.channel_name)
+        self.listened_sid, self.lease_answered = call_sid, False
+        self.renewing = asyncio.ensure_future(self.renew(call_sid))
+        await self.consumer.send_json({"type": "voice.listening", "call_sid": call_sid})
+
+    async def renew(self, call_sid: str) -> None:
+        """Ask the holder for audio now, again until it answers, then keep the lease alive."""
+        message = listen_message(
+            self.consumer.channel_name,
+            LISTEN_LEASE_SECONDS,
+            actor_id=self.user.pk,
+            actor_name=self.user.get_username(),
+        )
+        while True:
+            try:
+                await self.layer.group_send(control_group(call_sid), message)
+            except Exception as error:  # the layer is down: the next renewal tries again
+                logger.warning("could not renew the listen lease on %s: %s", call_sid, error)
+            stop_if_cancelled()
+            await asyncio.sleep(
+                LISTEN_RENEW_SECONDS if self.lease_answered else LISTEN_RETRY_SECONDS
+            )
+
+    async def unlisten(self, tell: bool = True) -> None:
+        """Stop listening: end the lease now and leave the audio group."""
+        call_sid, self.listened_sid = self.listened_sid, ""
+        if self.renewing is not None:
+            self.renewing.cancel()
+            self.renewing = None
+        if not call_sid:
+            return
+        user = self.user
+        stop = listen_message(
+            self.consumer.channel_name, 0, actor_id=user.pk, actor_name=user.get_username()
+        )
+        try:
+            await self.layer.group_send(control_group(call_sid), stop)
+            await self.layer.group_discard(listen_group(call_sid), self.consumer.channel_name)
+        except Exception as error:  # the lease runs out on its own
+            logger.warning("could not stop listening to %s: %s", call_sid, error)
+        if tell:
+            await self.consumer.send_json({"type": "voice.stopped", "call_sid": call_sid})
+
+    # --- holding ---------------------------------------------------------------------------
+
+    async def ask(self, call_sid: str, op: str, text: str = "") -> None:
+        """Send a take-over or hand-back to the process holding the call; it answers later."""
+        message = voice_message(
+            op,
+            actor_id=self.user.pk,
+            actor_name=self.user.get_username(),
+            reply_to=self.consumer.channel_name,
+            text=text,
+        )
+        await self.layer.group_send(control_group(call_sid), message)
+
+    async def answered(self, message: dict) -> None:
+        """The call's holder answered: remember what this socket now holds, tell the browser."""
+        call_sid, op, ok = message.get("call_sid", ""), message.get("op"), message.get("ok")
+        if op == "listen":
+            self.lease_answered = call_sid == self.listened_sid
+        elif op == "take_over" and ok:
+            self.holding_sid = call_sid
+        elif op == "hand_back" and ok and call_sid == self.holding_sid:
+            self.holding_sid = ""
+        await self.consumer.send_json({**message, "type": "voice.reply"})
+
+    async def microphone(self, frame: bytes) -> None:
+        """One microphone frame: to the call this socket holds (dropped when it holds none)."""
+        if not self.holding_sid:
+            return
+        message = voice_audio_message(self.user.pk, frame)
+        try:
+            await self.layer.group_send(control_group(self.holding_sid), message)
+        except Exception as error:  # a frame lost; the next one tries again
+            logger.debug("microphone frame lost: %s", error)
+
+    async def close(self) -> None:
+        """The socket closed: stop listening; a held call starts its grace period."""
+        await self.unlisten(tell=False)
+        call_sid = self.holding_sid or self.asked_sid
+        if not call_sid:
+            return
+        message = voice_message(
+            "holder_lost", actor_id=self.user.pk, actor_name=self.user.get_username()
+        )
+        try:
+            await self.layer.group_send(control_group(call_sid), message)
+        except Exception as error:  # no message: the holder's microphone watchdog notices
+            logger.warning("could not tell %s its holder left: %s", call_sid, error)
