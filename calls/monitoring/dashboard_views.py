@@ -13,6 +13,7 @@ from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_c
 from calls.monitoring.live_events import CallState
 from calls.monitoring.queries import find_call, today_totals
 from calls.monitoring.supervisor_actions import can_control
+from calls.monitoring.voice_session import LISTEN_PERMISSION, TAKE_OVER_PERMISSION, has_right
 
 MONITOR_SOCKET_PATH = "/ws/monitor/"
 
@@ -51,12 +52,38 @@ def js_labels() -> dict:
             "transfer": _("Transfer sent."),
             "coach": _("Instruction sent to the agent."),
         },
+        "voice": voice_labels(),
         "errors": {
             "forbidden": _("You do not have the right to control calls."),
             "call_ended": _("This call has already ended."),
             "no_such_call": _("No such call."),
             "empty_text": _("Type an instruction first."),
             "text_too_long": _("The instruction is too long."),
+        },
+    }
+
+
+def voice_labels() -> dict:
+    """The words of the call page's voice panel (listen, take over, hand back)."""
+    return {
+        "listen": _("Listen"),
+        "stop_listening": _("Stop listening"),
+        "listening": _("Listening to the call."),
+        "holding": _("You are speaking with the caller. The AI is silent."),
+        "handed_back": _("The call is back with the AI."),
+        "held_by": _("%(name)s is speaking with the caller"),
+        "confirm_take_over": _("Take this call over from the AI? The caller will hear you."),
+        "returned": {
+            "socket_lost": _("Your connection dropped: the call went back to the AI."),
+            "microphone_silent": _("No sound from your microphone: the call went back to the AI."),
+        },
+        "errors": {
+            "forbidden": _("You do not have the right to do this."),
+            "held": _("%(name)s is already speaking with the caller."),
+            "not_holder": _("You are not holding this call."),
+            "call_not_live": _("The call cannot be taken over right now."),
+            "no_such_call": _("No such call."),
+            "microphone": _("The microphone could not be opened."),
         },
     }
 
@@ -104,5 +131,7 @@ def call_page(request, call_sid: str):
         call=call,
         detail=detail_data(call, can_see_numbers(request.user)),
         can_control=can_control(request.user) and call.is_live,
+        can_listen=call.is_live and has_right(request.user, LISTEN_PERMISSION),
+        can_take_over=call.is_live and has_right(request.user, TAKE_OVER_PERMISSION),
     )
     return render(request, "dashboard/call.html", context)

@@ -77,7 +77,8 @@ class VoiceSession:
     async def handle(self, action: str, call_sid: str, text: str) -> None:
         """One voice action from the browser (rights checked here)."""
         needed = LISTEN_PERMISSION if action in ("listen", "unlisten") else TAKE_OVER_PERMISSION
-        if not await self.allowed(needed):
+        holds_it = action in ("listen", "unlisten") and call_sid == self.holding_sid
+        if not holds_it and not await self.allowed(needed):  # the holder hears its caller
             await self.consumer.send_error("forbidden", call_sid, action)
             return
         if action == "listen":
