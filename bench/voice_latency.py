@@ -289,7 +289,8 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
                 d: [
                     getattr(heard[n], d)[1] - getattr(alone[n], d)[1]
                     for n in heard
-                    if n in alone and getattr(heard[n], d)[1] is not None
+                    if n in alone
+                    and getattr(heard[n], d)[1] is not None
                     and getattr(alone[n], d)[1] is not None
                 ]
                 for d in ("inbound", "outbound")
