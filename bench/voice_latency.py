@@ -68,6 +68,7 @@ class Figures:
     outbound: tuple[float | None, float | None] = (None, None)
     failed_calls: int = 0
     server_core: float | None = None
+    other_core: float | None = None  # the rest of the machine (other people's work), in cores
 
 
 class VoiceCall(SimCall):
@@ -226,9 +227,9 @@ class Bench:
             await self.fake.ask("window")
             shared.outbound_us = array("q")
             shared.window_open = True
-            before = servers.sample(daphne.pid)
+            before = servers.sample_run(daphne.pid, self.fake.pid)
             await asyncio.sleep(max(0.0, window_end - time.monotonic()))
-            after = servers.sample(daphne.pid)
+            after = servers.sample_run(daphne.pid, self.fake.pid)
             shared.window_open = False
             inbound = await self.fake.ask("report")
             await self.fake.ask("calls", forget=True)
@@ -243,7 +244,11 @@ class Bench:
         figures.inbound = (inbound.get("p50_ms"), inbound.get("p99_ms"))
         figures.outbound = percentiles(shared.outbound_us)
         figures.failed_calls = sum(1 for r in results if r.error or r.closed_by_server)
-        figures.server_core = (after.cpu_s - before.cpu_s) / (after.at - before.at)
+        seconds = after["server"].at - before["server"].at
+        used = {name: after[name].cpu_s - before[name].cpu_s for name in ("server", "fake", "self")}
+        figures.server_core = used["server"] / seconds
+        machine = after["machine"] - before["machine"]
+        figures.other_core = max(0.0, machine - sum(used.values())) / seconds
         return figures
 
 
@@ -251,7 +256,7 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
     """The printed report."""
     header = ["layer", "listeners", "round", "listen p50", "listen p99", "frames"]
     header += ["mic p50", "mic p99", "frames", "in p50", "in p99", "out p50", "out p99"]
-    header += ["failed", "daphne core"]
+    header += ["failed", "daphne core", "other core"]
     rows = [
         [
             f.layer,
@@ -269,12 +274,14 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
             fmt(f.outbound[1]),
             str(f.failed_calls),
             fmt(f.server_core),
+            fmt(f.other_core),
         ]
         for f in figures
     ]
     lines = [
         f"Supervisor voice latency, {args.calls} calls, {args.window:.0f} s window, ms "
-        f"({servers.python_env_note()}, {os.cpu_count()} cores)",
+        f"({servers.python_env_note()}, {os.cpu_count()} cores; 'other core' is load from"
+        " outside the bench: figures are only clean when it is near 0)",
         table(header, rows),
     ]
     if args.rounds > 1:
