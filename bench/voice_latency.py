@@ -237,7 +237,9 @@ class Bench:
         finally:
             for task in sockets:
                 task.cancel()
-            await asyncio.gather(*sockets, return_exceptions=True)
+            for outcome in await asyncio.gather(*sockets, return_exceptions=True):
+                if isinstance(outcome, Exception):
+                    print(f"  a listener failed: {outcome!r}", file=sys.stderr)
             await daphne.stop()
         figures.listen, figures.listen_count = percentiles(ages), len(ages)
         figures.mic, figures.mic_count = percentiles(mic_us), len(mic_us)
