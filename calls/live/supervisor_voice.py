@@ -100,6 +100,7 @@ class SupervisorVoice:
         self.transcriber_task: asyncio.Task | None = None
         self.watchdog: asyncio.Task | None = None
         self.turns_said = 0
+        self.unsent_turns: list[str] = []  # transcribed, not yet in the call's conversation
         self.clock = time.monotonic
 
     @property
@@ -285,8 +286,15 @@ class SupervisorVoice:
                     ended_ms=bridge.offset_ms(),
                 )
             )
-        item = rt.history_item("assistant", text, bridge.next_id("supervisor"))
-        bridge.spawn(bridge.send_to_ai(item), "supervisor-turn")
+        self.unsent_turns.append(text)
+        bridge.spawn(self.send_turns(), "supervisor-turn")
+
+    async def send_turns(self) -> None:
+        """Add the transcribed supervisor turns to the call's conversation, in order."""
+        bridge = self.bridge
+        while self.unsent_turns:
+            item = rt.history_item("assistant", self.unsent_turns.pop(0), bridge.next_id("sv"))
+            await bridge.send_to_ai(item)
 
     def holder_lost(self, actor_id: int | None) -> None:
         """The holder's socket closed: the grace period starts (a reconnect keeps the call)."""
@@ -327,6 +335,7 @@ class SupervisorVoice:
         await self.stop_transcriber()
         if bridge.phase.over:
             return
+        await self.send_turns()  # the last turn is in the conversation before the AI speaks
         await self.set_turn_detection(held=False)
         if note.strip():
             await bridge.send_to_ai(rt.text_item("system", note.strip(), bridge.next_id("coach")))

@@ -242,6 +242,9 @@ async def test_taking_over_silences_the_ai_and_the_caller_hears_the_supervisor_u
         lambda e: e["type"] == "response.create" and e["event_id"].startswith("evt_resume")
     )
     assert resume["response"]["instructions"] == RESUME_INSTRUCTIONS
+    order = [r.event.get("event_id", "") for r in session.received if r.event]
+    said_ids = [i for i, e in enumerate(order) if e.startswith("evt_sv")]
+    assert said_ids and max(said_ids) < order.index(resume["event_id"])  # said, then resumed
     restored = await session.wait_for_client_event(
         lambda e: e["type"] == "session.update" and e["event_id"].startswith("evt_voice")
     )
