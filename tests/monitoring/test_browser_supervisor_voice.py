@@ -3,13 +3,16 @@
 Chromium's fake microphone plays a WAV the test writes (a 1750 Hz tone, then silence, looped);
 the simulated caller speaks a 1250 Hz tone; the fake AI speaks 220/440/660/880 Hz tones. The
 page's player worklet reports the pitch of what it received, the caller's audio is analysed
-after the take-over, and the fake AI shows what the call's session was told.
+after the take-over, and the fake AI shows what the call's session was told. Screenshots go to
+the folder the test prints (under ARS_SCREENSHOT_DIR when set, else the test's tmp_path).
 """
 
 import asyncio
+import os
 import subprocess
 import sys
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,8 +105,8 @@ async def test_a_supervisor_listens_takes_over_and_hands_back_in_the_browser(
 ):
     from playwright.async_api import async_playwright, expect
 
-    screens = tmp_path / "voice-screens"
-    screens.mkdir()
+    screens = Path(os.environ.get("ARS_SCREENSHOT_DIR") or tmp_path) / "voice-screens"
+    screens.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {screens}")
     microphone = tmp_path / "supervisor.wav"
     write_microphone_wav(microphone)
