@@ -137,7 +137,8 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         if kind == "monitor.event":
             await self.monitor_event(message)
         elif kind == "monitor.audio":
-            await self.send(bytes_data=message["frame"])
+            for frame in message["frames"]:
+                await self.send(bytes_data=frame)
         elif kind == "websocket.receive" and message.get("bytes") is not None:
             await self.receive(bytes_data=message["bytes"])
         else:
