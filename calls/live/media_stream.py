@@ -156,7 +156,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.on_frame(message.get("text"), message.get("bytes"))
         elif message["type"] == "call.voice.audio":
             if self.call_log is not None:
-                await self.bridge.voice.supervisor_audio(message.get("actor_id"), message["frame"])
+                for frame in message["frames"]:
+                    await self.bridge.voice.supervisor_audio(message.get("actor_id"), frame)
         else:
             await super().dispatch(message)
 

@@ -233,9 +233,9 @@ def voice_message(op: str, *, actor_id, actor_name: str, reply_to: str = "", tex
     }
 
 
-def voice_audio_message(actor_id, frame: bytes) -> dict:
-    """One microphone frame of the supervisor holding the call (`call.voice.audio`)."""
-    return {"type": "call.voice.audio", "actor_id": actor_id, "frame": frame}
+def voice_audio_message(actor_id, frames: list[bytes]) -> dict:
+    """Microphone frames of the supervisor holding the call, in order (`call.voice.audio`)."""
+    return {"type": "call.voice.audio", "actor_id": actor_id, "frames": frames}
 
 
 def snapshot_request(reply_channel: str) -> dict:

@@ -42,6 +42,7 @@ LISTEN_RENEW_SECONDS = 3.0
 LISTEN_RETRY_SECONDS = 0.5  # until the call's holder answers (its stream may not have started)
 VOICE_ACTIONS = ("listen", "unlisten", "take_over", "hand_back")
 MAX_NOTE_CHARS = 2000
+MIC_BACKLOG_FRAMES = 50  # one second: older microphone audio is dropped, never delayed further
 
 
 def has_right(user, permission: str) -> bool:
@@ -59,6 +60,8 @@ class VoiceSession:
         self.holding_sid = ""  # the call this socket holds (its microphone goes there)
         self.asked_sid = ""  # a take-over asked for and not answered yet
         self.lease_answered = False
+        self.mic_pending: list[bytes] = []
+        self.mic_sending: asyncio.Task | None = None
 
     @property
     def layer(self):
@@ -164,18 +167,34 @@ class VoiceSession:
         await self.consumer.send_json({**message, "type": "voice.reply"})
 
     async def microphone(self, frame: bytes) -> None:
-        """One microphone frame: to the call this socket holds (dropped when it holds none)."""
+        """One microphone frame: to the call this socket holds (dropped when it holds none).
+
+        Frames leave in the background, the ones that piled up during a slow send together,
+        so a slow layer neither blocks this socket nor makes each frame wait a round trip.
+        """
         if not self.holding_sid:
             return
-        message = voice_audio_message(self.user.pk, frame)
-        try:
-            await self.layer.group_send(control_group(self.holding_sid), message)
-        except Exception as error:  # a frame lost; the next one tries again
-            logger.debug("microphone frame lost: %s", error)
+        self.mic_pending.append(frame)
+        del self.mic_pending[:-MIC_BACKLOG_FRAMES]
+        if self.mic_sending is None or self.mic_sending.done():
+            self.mic_sending = asyncio.ensure_future(self.send_microphone(self.holding_sid))
+
+    async def send_microphone(self, call_sid: str) -> None:
+        """Send what the microphone produced so far, until nothing is left."""
+        while self.mic_pending:
+            frames, self.mic_pending = self.mic_pending, []
+            try:
+                await self.layer.group_send(
+                    control_group(call_sid), voice_audio_message(self.user.pk, frames)
+                )
+            except Exception as error:  # frames lost; the next ones try again
+                logger.debug("microphone frames lost: %s", error)
 
     async def close(self) -> None:
         """The socket closed: stop listening; a held call starts its grace period."""
         await self.unlisten(tell=False)
+        if self.mic_sending is not None:
+            self.mic_sending.cancel()
         call_sid = self.holding_sid or self.asked_sid
         if not call_sid:
             return
