@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, the Twilio media stream and the supervisors' socket."""
 
 import gc
+import logging
 import os
 
 from django.core.asgi import get_asgi_application
@@ -36,11 +37,21 @@ monitor_routes = AllowedHostsOriginValidator(
 )
 
 
+logger = logging.getLogger("arsproject.asgi")
+SOCKET_ROUTES = {"/twilio/stream": twilio_routes, "/ws/monitor/": monitor_routes}
+
+
+async def refuse_unknown_socket(scope, receive, send):
+    """Refuse the handshake of a socket to a path we do not serve (a scan, not an error)."""
+    logger.info("websocket to unknown path %r refused", scope["path"][:200])
+    if (await receive())["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1000})
+
+
 async def websocket_router(scope, receive, send):
-    """Send Twilio's stream and the monitor socket to their own stacks."""
-    if scope["path"].startswith("/twilio/"):
-        return await twilio_routes(scope, receive, send)
-    return await monitor_routes(scope, receive, send)
+    """Send Twilio's stream and the monitor socket to their own stacks; refuse other paths."""
+    route = SOCKET_ROUTES.get(scope["path"], refuse_unknown_socket)
+    return await route(scope, receive, send)
 
 
 application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_router})

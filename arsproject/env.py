@@ -14,6 +14,9 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
 REDIS_SCHEMES = {"redis", "rediss", "unix"}
+# Django's own bar for a key that signs sessions (check security.W009).
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_CHARACTERS = 5
 
 
 class EnvReader:
@@ -117,6 +120,23 @@ class EnvReader:
         if scheme != "sqlite" and not config.get("HOST"):
             raise self.fail(name, "the URL names no host")
         return config
+
+    def secret_key(self, name: str, default: str, environment: str) -> str:
+        """The signing key; outside development a long random one, never the public default."""
+        value = self.str(name, default)
+        if environment == "development":
+            return value
+        if value == default or value.startswith("django-insecure-"):
+            raise self.fail(
+                name, f"set a long random value in {environment} (the default is public)"
+            )
+        if len(value) < MIN_SECRET_KEY_LENGTH or len(set(value)) < MIN_SECRET_KEY_CHARACTERS:
+            raise self.fail(
+                name,
+                f"too weak for {environment}: use at least {MIN_SECRET_KEY_LENGTH} random"
+                " characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+            )
+        return value
 
     def redis(self, name: str) -> str:
         """Return REDIS_URL when set (redis://, rediss:// or unix://), else an empty string."""

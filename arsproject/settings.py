@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from arsproject.channel_layers import channel_layers
 from arsproject.env import EnvReader
+from arsproject.prices import PRICES_TAKEN_ON, price_table
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,17 +23,13 @@ DEFAULT_SECRET_KEY = "django-insecure-ars-local-development-only"
 ENVIRONMENT = env.choice("ENVIRONMENT", "development", ("development", "staging", "production"))
 IS_PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env.bool("DEBUG", False)
-SECRET_KEY = env.str("SECRET_KEY", DEFAULT_SECRET_KEY)
 PORT = env.int("PORT", 8080, minimum=1, maximum=65535)
 
 if IS_PRODUCTION and DEBUG:
     raise ImproperlyConfigured(
         "환경 변수 DEBUG 설정 오류 / invalid DEBUG: must be false in production"
     )
-if IS_PRODUCTION and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "환경 변수 SECRET_KEY 설정 오류 / invalid SECRET_KEY: set a long random value in production"
-    )
+SECRET_KEY = env.secret_key("SECRET_KEY", DEFAULT_SECRET_KEY, ENVIRONMENT)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
@@ -48,12 +45,16 @@ TWILIO_STREAM_ENDPOINT = env.url(
 )
 HUMAN_AGENT_NUMBER = env.str("HUMAN_AGENT_NUMBER")
 
+# --- Business tools: the only hosts the agent's HTTP tools may call ---
+TOOL_ALLOWED_HOSTS = env.list("TOOL_ALLOWED_HOSTS", [])
+
 # --- OpenAI Realtime ---
 OPENAI_API_KEY = env.str("OPENAI_API_KEY")
 OPENAI_REALTIME_URL = env.url(
     "OPENAI_REALTIME_URL", "wss://api.openai.com/v1/realtime", {"ws", "wss"}
 )
-OPENAI_REALTIME_MODEL = env.str("OPENAI_REALTIME_MODEL", "gpt-realtime")
+# The default for profiles that leave their model empty (gpt-realtime shuts down 2027-01-20).
+OPENAI_REALTIME_MODEL = env.str("OPENAI_REALTIME_MODEL", "gpt-realtime-2.1")
 OPENAI_RESPONSE_VOICE = env.choice(
     "OPENAI_RESPONSE_VOICE",
     "alloy",
@@ -64,6 +65,9 @@ OPENAI_AUDIO_FORMAT = env.choice("OPENAI_AUDIO_FORMAT", "pcmu", ("pcmu", "pcm16"
 # plays only headerless mu-law. It is read so a copied .env does not fail, and a system check
 # warns that it is ignored.
 OPENAI_RESPONSE_FORMAT = env.str("OPENAI_RESPONSE_FORMAT")
+OPENAI_PRICE_CURRENCY = env.choice("OPENAI_PRICE_CURRENCY", "usd", ("usd", "krw", "eur")).upper()
+OPENAI_PRICES = price_table("OPENAI_PRICES", env.str("OPENAI_PRICES"))
+OPENAI_PRICES_TAKEN_ON = env.str("OPENAI_PRICES_TAKEN_ON", PRICES_TAKEN_ON)
 MAX_RETRY_COUNT = env.int("MAX_RETRY_COUNT", 3, minimum=0, maximum=20)
 
 # --- Operations ---
@@ -74,6 +78,9 @@ SHUTDOWN_GRACE_SECONDS = env.int("SHUTDOWN_GRACE_SECONDS", 30, minimum=0, maximu
 # A full garbage collection and malloc trim this often keeps memory flat (arsproject/memory_upkeep).
 MEMORY_UPKEEP_SECONDS = env.int("MEMORY_UPKEEP_SECONDS", 30, minimum=0, maximum=3600)
 RECORDINGS_DIR = Path(env.str("RECORDINGS_DIR", str(BASE_DIR / "recordings")))
+# The agent's greeting audio per prompt version, voice and model, played at once on later
+# calls (empty: always ask the model).
+GREETING_CACHE_DIR = env.str("GREETING_CACHE_DIR", str(BASE_DIR / "greetings"))
 
 INSTALLED_APPS = [
     "daphne",
@@ -97,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "arsproject.content_security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "arsproject.urls"
@@ -133,6 +141,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.redis("REDIS_URL")
 CHANNEL_LAYERS = channel_layers(REDIS_URL)
+# The cache holds login-failure counts (arsproject/login_throttle): shared through Redis when
+# several processes serve the admin, per process otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -160,7 +177,14 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"call_sid": {"()": "calls.operations.log_context.CallSidFilter"}},
+    "filters": {
+        "call_sid": {"()": "calls.operations.log_context.CallSidFilter"},
+        # No secret at any level (the websockets client logs its headers at debug).
+        "redact": {
+            "()": "arsproject.log_redaction.SecretRedactingFilter",
+            "secrets": [TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SECRET, OPENAI_API_KEY, SECRET_KEY],
+        },
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(call_sid)s] %(name)s: %(message)s"},
     },
@@ -169,7 +193,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",  # stdout by default; the supervisor collects it
             "formatter": "plain",
-            "filters": ["call_sid"],
+            "filters": ["call_sid", "redact"],
         },
         **(
             {
@@ -177,7 +201,7 @@ LOGGING = {
                     "class": "logging.handlers.WatchedFileHandler",
                     "filename": LOG_FILE,
                     "formatter": "plain",
-                    "filters": ["call_sid"],
+                    "filters": ["call_sid", "redact"],
                 }
             }
             if LOG_FILE
@@ -196,3 +220,7 @@ if SENTRY_DSN:
         ENVIRONMENT,
         secrets=(TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SECRET, OPENAI_API_KEY, SECRET_KEY),
     )
+
+# The KPI latency index covers latency_ms on PostgreSQL; SQLite (the embedded default) ignores the
+# extra column and says so at every start. Nothing to act on there.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

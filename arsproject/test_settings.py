@@ -21,6 +21,9 @@ HUMAN_AGENT_NUMBER = "+8215880000"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", "ars.example.test"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RECORDINGS_DIR = BASE_DIR / ".test-recordings"  # noqa: F405
+GREETING_CACHE_DIR = ""  # tests that play a cached greeting point this at their own folder
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # A task per test's loop would outlive the loop; it is tested on its own and in real daphne.
 MEMORY_UPKEEP_SECONDS = 0
+# Login-failure counts must not outlive a test (a Redis cache would keep them between runs).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

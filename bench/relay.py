@@ -29,7 +29,7 @@ SESSION = {
     "audio": {
         "input": {
             "format": {"type": "audio/pcmu"},
-            "transcription": {"model": "gpt-4o-transcribe", "language": "ko"},
+            "transcription": {"model": "gpt-live-transcribe", "languages": ["ko"]},
             "turn_detection": {
                 "type": "server_vad",
                 "threshold": 0.5,
@@ -60,7 +60,7 @@ class Relay:
     async def run(self) -> None:
         """Connect upstream, then pump both directions until either side closes."""
         self.ai = await websockets.connect(
-            f"{self.realtime_url}?model=gpt-realtime",
+            f"{self.realtime_url}?model=gpt-realtime-2.1",
             additional_headers={"Authorization": f"Bearer {API_KEY}"},
             compression=None,
             max_size=16 * 1024 * 1024,

@@ -1,12 +1,17 @@
 """Admin for the call log, built for large tables: no full counts, selected relations, read-only."""
 
 from django.contrib import admin, messages
+from django.db.models import Q, Value
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import ApiToken, Call, CallEvent, Utterance
+from arsproject.login_throttle import ThrottledLoginForm
+from calls.models import ApiToken, Call, CallEvent, KpiThreshold, Utterance
+from calls.monitoring.call_data import can_see_numbers, mask_number
 from calls.monitoring.dashboard_views import socket_context
+from calls.monitoring.history_filters import caller_number_match
+from calls.templatetags.call_format import mmss
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -47,16 +52,24 @@ class CallAdmin(admin.ModelAdmin):
     list_display = (
         "call_sid",
         "live_link",
-        "from_number",
+        "caller",
         "to_number",
         "profile",
         "status",
         "end_reason",
         "started_at",
-        "duration_seconds",
+        "duration",
+        "category",
         "interruptions",
     )
-    list_filter = ("status", "end_reason", ("started_at", admin.DateFieldListFilter), "profile")
+    list_filter = (
+        "status",
+        "end_reason",
+        "resolved",
+        "sentiment",
+        ("started_at", admin.DateFieldListFilter),
+        "profile",
+    )
     search_fields = ("=call_sid", "from_number", "to_number")
     list_select_related = ("profile",)
     show_full_result_count = False
@@ -68,11 +81,43 @@ class CallAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         """Every field is read-only: the log records what happened."""
-        return [f.name for f in self.model._meta.fields if f.name != "stream_token_hash"]
+        return [f.name for f in self.model._meta.fields if f.name != "stream_token_hash"] + [
+            "caller"
+        ]
+
+    def get_fields(self, request, obj=None):
+        """The record's fields, the caller's number masked for viewers who are not superusers."""
+        fields = super().get_fields(request, obj)
+        return ["caller" if name == "from_number" else name for name in fields if name != "caller"]
+
+    def get_queryset(self, request):
+        """The calls, each told whether this viewer sees full numbers (for the caller column)."""
+        reveal = can_see_numbers(request.user)
+        return super().get_queryset(request).annotate(viewer_sees_numbers=Value(reveal))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Match the SID exactly, the dialled number in part, and the caller's number as the
+        masking rule allows: any part for superusers, else the whole number or the last four."""
+        text = search_term.strip()
+        if not text:
+            return queryset, False
+        reveal = can_see_numbers(request.user)
+        matches = Q(call_sid=text) | Q(to_number__contains=text) | caller_number_match(text, reveal)
+        return queryset.filter(matches), False
+
+    @admin.display(description=_("caller number"), ordering="from_number")
+    def caller(self, obj):
+        """The caller's number, masked but for the last four digits unless a superuser looks."""
+        return mask_number(obj.from_number, getattr(obj, "viewer_sees_numbers", False))
 
     def has_add_permission(self, request):
         """Calls come from Twilio, not from the admin."""
         return False
+
+    @admin.display(description=_("Duration"), ordering="duration_seconds")
+    def duration(self, obj):
+        """The call's length as m:ss."""
+        return mmss(obj.duration_seconds)
 
     @admin.display(description=_("live"))
     def live_link(self, obj):
@@ -120,15 +165,32 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ("name", "user", "is_active", "prefix", "created_at", "last_used_at")
     readonly_fields = ("prefix", "created_at", "last_used_at")
 
+    def get_readonly_fields(self, request, obj=None):
+        """Only superusers choose whom a token acts as; others make tokens for themselves."""
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return (*self.readonly_fields, "user")
+
     def save_model(self, request, obj, form, change):
         """Mint the secret of a new token and show it this once."""
         if not change:
+            if not request.user.is_superuser:
+                obj.user = request.user  # a token acting as someone else would borrow their rights
             raw = obj.issue()
             message = _("Copy this token now, it will not be shown again: %(token)s")
             self.message_user(request, message % {"token": raw}, messages.WARNING)
         super().save_model(request, obj, form, change)
 
 
+admin.site.login_form = ThrottledLoginForm  # the dashboard's login page too
 admin.site.site_header = _("ARS AI Voice administration")
 admin.site.site_title = _("ARS AI Voice")
 admin.site.index_title = _("Agent, prompts and call log")
+
+
+@admin.register(KpiThreshold)
+class KpiThresholdAdmin(admin.ModelAdmin):
+    """When the wallboard's tiles turn amber or red."""
+
+    list_display = ("kpi", "higher_is_worse", "warning_at", "alert_at")
+    list_editable = ("higher_is_worse", "warning_at", "alert_at")

@@ -12,5 +12,6 @@ class CallsConfig(AppConfig):
     verbose_name = _("Calls")
 
     def ready(self):
-        """Register the start-up checks that say what a server without credentials cannot do."""
+        """Register the start-up checks and the recording clean-up on call deletion."""
         from calls.operations import checks  # noqa: F401
+        from calls.records import recording_cleanup  # noqa: F401

@@ -38,6 +38,17 @@ class EndReason(models.TextChoices):
     ERROR = "error", _("error")
 
 
+class Sentiment(models.TextChoices):
+    """How the caller sounded, as the post-call summary judged it (stored in Korean)."""
+
+    POSITIVE = "긍정", _("positive")
+    NEUTRAL = "중립", _("neutral")
+    NEGATIVE = "부정", _("negative")
+
+
+NO_SUMMARY = "요약 없음"
+
+
 class Call(models.Model):
     """One phone call answered by the agent."""
 
@@ -89,6 +100,15 @@ class Call(models.Model):
     protocol_errors = models.PositiveIntegerField(_("protocol errors"), default=0)
     metrics = models.JSONField(_("metrics"), default=dict, blank=True)
     recording = models.CharField(_("recording file"), max_length=255, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    category = models.CharField(_("category"), max_length=50, blank=True)
+    resolved = models.BooleanField(_("resolved"), null=True, blank=True)
+    sentiment = models.CharField(
+        _("sentiment"), max_length=4, choices=Sentiment.choices, blank=True
+    )
+    usage = models.JSONField(_("token usage"), default=dict, blank=True)
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=6, null=True, blank=True)
+    cost_currency = models.CharField(_("cost currency"), max_length=3, blank=True)
 
     class Meta:
         verbose_name = _("call")
@@ -101,6 +121,7 @@ class Call(models.Model):
         ]
         permissions = [
             ("control_call", _("Can hang up, transfer and coach live calls")),
+            ("listen_recording", _("Can listen to call recordings")),
             ("listen_call", _("Can listen to live calls")),
             ("take_over_call", _("Can take a live call over from the AI and hand it back")),
         ]
@@ -148,7 +169,16 @@ class Utterance(models.Model):
         verbose_name = _("utterance")
         verbose_name_plural = _("utterances")
         ordering = ["call", "started_ms", "id"]
-        indexes = [models.Index(fields=["call", "started_ms"], name="utterance_call_start")]
+        indexes = [
+            models.Index(fields=["call", "started_ms"], name="utterance_call_start"),
+            # The wallboard's latency percentiles: agent turns with a latency, by time.
+            models.Index(
+                fields=["created_at"],
+                include=["latency_ms"],
+                condition=models.Q(speaker="agent", latency_ms__isnull=False),
+                name="utterance_agent_latency",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.speaker}: {self.text[:40]}"
@@ -180,6 +210,50 @@ class CallEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} @ {self.at:%H:%M:%S}"
+
+
+class Kpi(models.TextChoices):
+    """The wallboard's figures that can be coloured by a threshold."""
+
+    CALLS = "calls", _("calls")
+    LIVE = "live", _("live now")
+    CONTAINMENT_RATE = "containment_rate", _("AI containment rate (%)")
+    TRANSFER_RATE = "transfer_rate", _("transfer rate (%)")
+    AVG_HANDLE_SECONDS = "avg_handle_seconds", _("average handle time (s)")
+    LATENCY_P50_MS = "latency_p50_ms", _("response latency p50 (ms)")
+    LATENCY_P95_MS = "latency_p95_ms", _("response latency p95 (ms)")
+    BARGE_IN_RATE = "barge_in_rate", _("barge-in rate (%)")
+    FAILURES = "failures", _("failures")
+    COST = "cost", _("cost")
+
+
+class KpiThreshold(models.Model):
+    """When a wallboard tile turns amber or red; staff edit these in the admin."""
+
+    kpi = models.CharField(_("figure"), max_length=30, choices=Kpi.choices, unique=True)
+    higher_is_worse = models.BooleanField(
+        _("higher is worse"),
+        default=True,
+        help_text=_("Off for figures where a low value is the problem (containment rate)."),
+    )
+    warning_at = models.FloatField(_("amber from"), null=True, blank=True)
+    alert_at = models.FloatField(_("red from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("wallboard threshold")
+        verbose_name_plural = _("wallboard thresholds")
+        ordering = ["kpi"]
+
+    def __str__(self):
+        return self.get_kpi_display()
+
+    def as_dict(self) -> dict:
+        """Plain values for the page script."""
+        return {
+            "higher_is_worse": self.higher_is_worse,
+            "warning_at": self.warning_at,
+            "alert_at": self.alert_at,
+        }
 
 
 class ApiToken(models.Model):

@@ -3,14 +3,16 @@
 import difflib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.html import format_html
+from django.urls import path, reverse
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
-from prompts import services
+from prompts import greeting_admin, model_catalog, retirement, services
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
+from prompts.tool_admin import tools_summary
 
 
 class AnsweredNumberInline(admin.TabularInline):
@@ -50,23 +52,129 @@ class PromptHistoryInline(admin.TabularInline):
         return "✔" if version.is_active else ""
 
 
+def model_choices(supported: list[str], current: str, blank_label: str = "") -> list:
+    """Select options: the supported models, plus the current value when it is no longer one.
+
+    An outdated current value stays visible (and is refused with a Korean message on save)
+    instead of silently turning into the first option.
+    """
+    choices = [("", blank_label)] if blank_label else []
+    choices += [(model, model) for model in supported]
+    if current and current not in supported:
+        ending = model_catalog.SHUTDOWNS.get(current)
+        note = _("shuts down %(date)s") % {"date": ending.isoformat()} if ending else "?"
+        choices.append((current, f"{current} ({note})"))
+    return choices
+
+
+class AgentProfileForm(forms.ModelForm):
+    """The profile form: model fields as selects of the supported models."""
+
+    class Meta:
+        model = AgentProfile
+        fields = (
+            "realtime_model",
+            "reasoning_effort",
+            "truncation_retention_ratio",
+            "idle_reprompts",
+            "transcription_model",
+            "transcription_delay",
+            "extra_languages",
+            "keywords",
+        )
+        widgets = {
+            "keywords": forms.Textarea(attrs={"rows": 6, "cols": 40}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_label = _("Server default (OPENAI_REALTIME_MODEL: %(model)s)") % {
+            "model": settings.OPENAI_REALTIME_MODEL
+        }
+        current = self.instance.realtime_model if self.instance.pk else ""
+        self.fields["realtime_model"].widget = forms.Select(
+            choices=model_choices(model_catalog.REALTIME_MODELS, current, default_label)
+        )
+        current = self.instance.transcription_model if self.instance.pk else ""
+        self.fields["transcription_model"].widget = forms.Select(
+            choices=model_choices(model_catalog.TRANSCRIPTION_MODELS, current)
+        )
+
+
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    """Profiles with their numbers, VAD settings and prompt history."""
+    """Profiles with their numbers, models, VAD settings and prompt history."""
 
-    list_display = ("name", "is_default", "active_version", "numbers_list", "record_calls")
-    list_select_related = ("active_version",)
-    fields = (
+    form = AgentProfileForm
+    list_display = (
         "name",
         "is_default",
         "active_version",
-        "transfer_digit",
+        "numbers_list",
+        "realtime_model_display",
         "record_calls",
-        "recording_retention_days",
-        "new_version_link",
     )
-    readonly_fields = ("active_version", "new_version_link")
+    list_select_related = ("active_version",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "is_default",
+                    "active_version",
+                    "transfer_digit",
+                    "record_calls",
+                    "recording_retention_days",
+                    "new_version_link",
+                    "tools_list",
+                )
+            },
+        ),
+        (_("Post-call summary"), {"fields": ("summarize_calls", "call_categories")}),
+        (
+            _("AI model"),
+            {
+                "fields": (
+                    "realtime_model",
+                    "reasoning_effort",
+                    "truncation_retention_ratio",
+                    "idle_reprompts",
+                )
+            },
+        ),
+        (
+            _("Speech recognition"),
+            {
+                "fields": (
+                    "transcription_model",
+                    "transcription_delay",
+                    "extra_languages",
+                    "keywords",
+                )
+            },
+        ),
+    )
+    readonly_fields = ("active_version", "new_version_link", "tools_list")
     inlines = [AnsweredNumberInline, VadSettingsInline, PromptHistoryInline]
+
+    @admin.display(description=_("business tools"))
+    def tools_list(self, profile):
+        """The profile's tools, each linking to its page, and a link to add one."""
+        return tools_summary(profile)
+
+    @admin.display(description=_("Realtime model"))
+    def realtime_model_display(self, profile):
+        """The model the profile's calls use (the server default when left empty)."""
+        return profile.effective_realtime_model()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Show a banner when a model this profile uses is retired or has a shutdown date."""
+        profile = self.get_object(request, object_id)
+        if request.method == "GET" and profile is not None:
+            for ending in retirement.profile_notices(profile):
+                self.message_user(request, retirement_banner(ending), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("numbers"))
     def numbers_list(self, profile):
@@ -86,6 +194,25 @@ class AgentProfileAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("numbers")
 
 
+def retirement_banner(ending) -> str:
+    """The Korean banner for one model's announced shutdown.
+
+    The text starts with "OpenAI": the admin capitalises the first letter of every message.
+    """
+    values = {"model": ending.model, "date": ending.shutdown.isoformat(), "days": ending.days_left}
+    if ending.retired:
+        text = _(
+            "OpenAI shut down %(model)s on %(date)s: calls on this profile fail. "
+            "Choose a supported model below and save."
+        )
+    else:
+        text = _(
+            "OpenAI shuts down %(model)s on %(date)s (in %(days)d days): after that, calls on "
+            "this profile fail. Choose a supported model below and save."
+        )
+    return text % values
+
+
 class PromptVersionForm(forms.ModelForm):
     """A prompt version form; saving always creates a new version."""
 
@@ -95,7 +222,15 @@ class PromptVersionForm(forms.ModelForm):
 
     class Meta:
         model = PromptVersion
-        fields = ("profile", "instructions", "greeting", "voice", "transcription_language", "note")
+        fields = (
+            "profile",
+            "instructions",
+            "greeting",
+            "voice",
+            "custom_voice_id",
+            "transcription_language",
+            "note",
+        )
 
 
 @admin.register(PromptVersion)
@@ -106,8 +241,31 @@ class PromptVersionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "profile", "number", "active_marker", "author", "note", "created_at")
     list_filter = ("profile",)
     list_select_related = ("profile", "author")
-    readonly_fields = ("number", "author", "created_at")
-    actions = ["activate_selected", "compare_two"]
+    readonly_fields = ("number", "author", "created_at", "cached_greeting")
+    actions = ["activate_selected", "compare_two", "record_greeting_again"]
+
+    @admin.display(description=_("cached greeting"))
+    def cached_greeting(self, version):
+        """Players for the greeting audio later calls hear at once."""
+        return greeting_admin.cached_greetings_html(version)
+
+    @admin.action(description=_("Record the greeting again"))
+    def record_greeting_again(self, request, queryset):
+        """Forget the cached greeting audio: the next call records it anew."""
+        removed = greeting_admin.forget(queryset)
+        self.message_user(request, _("%(count)d cached greeting(s) removed.") % {"count": removed})
+
+    def get_urls(self):
+        """Adds the cached greeting's WAV."""
+        view = self.admin_site.admin_view(greeting_admin.greeting_wav)
+        extra = [
+            path(
+                "<int:version_id>/greeting/<str:name>.wav",
+                view,
+                name="prompts_promptversion_greeting",
+            )
+        ]
+        return extra + super().get_urls()
 
     @admin.display(description=_("active"), boolean=True)
     def active_marker(self, version):
@@ -124,6 +282,7 @@ class PromptVersionAdmin(admin.ModelAdmin):
                 instructions=current.instructions,
                 greeting=current.greeting,
                 voice=current.voice,
+                custom_voice_id=current.custom_voice_id,
                 transcription_language=current.transcription_language,
             )
         return initial
@@ -135,6 +294,7 @@ class PromptVersionAdmin(admin.ModelAdmin):
             instructions=obj.instructions,
             greeting=obj.greeting,
             voice=obj.voice,
+            custom_voice_id=obj.custom_voice_id,
             transcription_language=obj.transcription_language,
             author=request.user,
             note=obj.note,
@@ -166,16 +326,17 @@ class PromptVersionAdmin(admin.ModelAdmin):
             self.message_user(request, _("Select exactly two versions."), messages.ERROR)
             return None
         old, new = versions
-        differ = difflib.HtmlDiff(wrapcolumn=70)
+        differ = difflib.HtmlDiff()
         sections = [
             (
                 label,
+                # The stylesheet wraps long lines to the admin's width: keep real spaces for it.
                 differ.make_table(
                     getattr(old, field).splitlines(),
                     getattr(new, field).splitlines(),
-                    str(old),
-                    str(new),
-                ),
+                    escape(str(old)),  # HtmlDiff puts the headers into its HTML as they are
+                    escape(str(new)),
+                ).replace("&nbsp;", " "),
             )
             for label, field in ((_("instructions"), "instructions"), (_("greeting"), "greeting"))
         ]

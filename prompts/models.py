@@ -6,11 +6,36 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from prompts import model_catalog as catalog
+from prompts.validators import (
+    validate_custom_voice_id,
+    validate_extra_languages,
+    validate_keywords,
+    validate_realtime_model,
+    validate_transcription_model,
+)
+
 E164_VALIDATOR = RegexValidator(
     r"^\+[1-9]\d{6,14}$", _("Enter the number in E.164 form, for example +8215881234.")
 )
-VOICES = ["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]
+VOICES = catalog.BUILT_IN_VOICES
+EFFORTS = [(effort, effort) for effort in catalog.EFFORTS]
 DTMF_DIGITS = [(d, d) for d in "0123456789*#"]
+DEFAULT_CALL_CATEGORIES = ["배송", "주문 변경", "환불", "불만", "상담원 연결 요청", "기타"]
+
+
+def default_categories_text() -> str:
+    """The default category list, one per line (a callable default keeps migrations stable)."""
+    return "\n".join(DEFAULT_CALL_CATEGORIES)
+
+
+def split_categories(text: str) -> list[str]:
+    """Categories from one-per-line text, stripped, without blanks or repeats."""
+    seen: dict[str, None] = {}
+    for line in (text or "").splitlines():
+        if line.strip():
+            seen.setdefault(line.strip()[:50], None)
+    return list(seen)
 
 
 class ImmutableVersionError(Exception):
@@ -48,6 +73,84 @@ class AgentProfile(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
+    realtime_model = models.CharField(
+        _("Realtime model"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_realtime_model],
+        help_text=_("Empty: the server default, OPENAI_REALTIME_MODEL."),
+    )
+    reasoning_effort = models.CharField(
+        _("reasoning effort"),
+        max_length=10,
+        choices=EFFORTS,
+        default=catalog.DEFAULT_REASONING_EFFORT,
+        help_text=_(
+            "Only for reasoning models (the gpt-realtime-2 family). "
+            "Higher effort makes the caller wait longer."
+        ),
+    )
+    transcription_model = models.CharField(
+        _("transcription model"),
+        max_length=64,
+        default=catalog.DEFAULT_TRANSCRIPTION_MODEL,
+        validators=[validate_transcription_model],
+    )
+    transcription_delay = models.CharField(
+        _("transcription delay"),
+        max_length=10,
+        choices=EFFORTS,
+        default=catalog.DEFAULT_TRANSCRIPTION_DELAY,
+        help_text=_("Only for gpt-realtime-whisper: higher is more accurate but later."),
+    )
+    extra_languages = models.CharField(
+        _("extra languages"),
+        max_length=40,
+        blank=True,
+        validators=[validate_extra_languages],
+        help_text=_(
+            "The prompt's transcription language (Korean) is always sent; "
+            "add others such as en, ja (gpt-transcribe, gpt-live-transcribe)."
+        ),
+    )
+    keywords = models.TextField(
+        _("recognition keywords"),
+        blank=True,
+        validators=[validate_keywords],
+        help_text=_(
+            "One per line: product names, branch names, brand words "
+            "(gpt-transcribe, gpt-live-transcribe)."
+        ),
+    )
+    truncation_retention_ratio = models.FloatField(
+        _("context retention ratio"),
+        default=0.8,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_(
+            "0.0–1.0: on a long call, how much of the conversation is kept when old turns are "
+            "dropped. Dropping in larger steps keeps cached input tokens cached."
+        ),
+    )
+    idle_reprompts = models.PositiveSmallIntegerField(
+        _("idle re-prompts"),
+        default=2,
+        validators=[MaxValueValidator(5)],
+        help_text=_(
+            "How many times the agent asks a silent caller whether they are still there "
+            "before saying goodbye (needs an idle timeout in the VAD settings)."
+        ),
+    )
+    summarize_calls = models.BooleanField(
+        _("summarize calls"),
+        default=True,
+        help_text=_("After each call the agent writes a short summary, category and sentiment."),
+    )
+    call_categories = models.TextField(
+        _("call categories"),
+        default=default_categories_text,
+        help_text=_("One per line; the post-call summary files each call under one of them."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -65,6 +168,14 @@ class AgentProfile(models.Model):
 
     def __str__(self):
         return self.name
+
+    def effective_realtime_model(self) -> str:
+        """The Realtime model calls use: the profile's, else the server default."""
+        return self.realtime_model or settings.OPENAI_REALTIME_MODEL
+
+    def category_list(self) -> list[str]:
+        """The categories as a list, blank lines and repeats dropped, in the staff's order."""
+        return split_categories(self.call_categories)
 
 
 class AnsweredNumber(models.Model):
@@ -96,6 +207,13 @@ class PromptVersion(models.Model):
     greeting = models.TextField(_("greeting"), help_text=_("What the agent says first."))
     voice = models.CharField(
         _("voice"), max_length=20, default="alloy", choices=[(v, v) for v in VOICES]
+    )
+    custom_voice_id = models.CharField(
+        _("custom voice id"),
+        max_length=120,
+        blank=True,
+        validators=[validate_custom_voice_id],
+        help_text=_("Optional: a custom voice (voice_…) used instead of the built-in voice."),
     )
     transcription_language = models.CharField(
         _("transcription language"),
@@ -243,3 +361,6 @@ class VadSettings(models.Model):
             "idle_timeout_ms": self.idle_timeout_ms,
             "noise_reduction": self.noise_reduction,
         }
+
+
+from prompts.tool_models import BusinessTool  # noqa: E402, F401  (a model of this app)

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
 from prompts.snapshot import CallConfig, VadConfig
+from prompts.validators import keyword_list, language_list
 
 
 class NoProfileConfigured(Exception):
@@ -42,11 +43,22 @@ def active_config(to_number: str) -> CallConfig:
         greeting=version.greeting,
         voice=version.voice,
         transcription_language=version.transcription_language,
-        model=settings.OPENAI_REALTIME_MODEL,
+        model=profile.effective_realtime_model(),
         vad=VadConfig(**vad.as_snapshot()),
         transfer_digit=profile.transfer_digit,
         record_calls=profile.record_calls,
         recording_retention_days=profile.recording_retention_days,
+        custom_voice_id=version.custom_voice_id,
+        reasoning_effort=profile.reasoning_effort,
+        transcription_model=profile.transcription_model,
+        transcription_delay=profile.transcription_delay,
+        extra_languages=tuple(language_list(profile.extra_languages)),
+        keywords=tuple(keyword_list(profile.keywords)),
+        truncation_retention_ratio=profile.truncation_retention_ratio,
+        idle_reprompts=profile.idle_reprompts,
+        tools=tuple(tool.spec() for tool in profile.tools.filter(enabled=True).order_by("name")),
+        summarize_calls=profile.summarize_calls,
+        call_categories=tuple(profile.category_list()),
     )
 
 
@@ -57,6 +69,7 @@ def save_prompt_version(
     instructions: str,
     greeting: str,
     voice: str | None = None,
+    custom_voice_id: str = "",
     transcription_language: str = "ko",
     author=None,
     note: str = "",
@@ -68,6 +81,7 @@ def save_prompt_version(
         instructions=instructions,
         greeting=greeting,
         voice=voice or settings.OPENAI_RESPONSE_VOICE,
+        custom_voice_id=custom_voice_id,
         transcription_language=transcription_language,
         author=author,
         note=note,

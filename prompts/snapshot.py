@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from prompts.tool_spec import ToolSpec
+
 
 @dataclass(frozen=True)
 class VadConfig:
@@ -37,7 +39,17 @@ class CallConfig:
     transfer_digit: str = ""
     record_calls: bool = False
     recording_retention_days: int = 30
-    idle_reprompts: int = 2  # silences the agent asks about before it says goodbye
+    custom_voice_id: str = ""
+    reasoning_effort: str = "low"
+    transcription_model: str = "gpt-live-transcribe"
+    transcription_delay: str = "low"
+    extra_languages: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    truncation_retention_ratio: float = 0.8
+    idle_reprompts: int = 2
+    tools: tuple[ToolSpec, ...] = ()  # business tools offered to the model, frozen
+    summarize_calls: bool = True
+    call_categories: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """Serialise for the call row (JSON)."""
@@ -48,4 +60,8 @@ class CallConfig:
         """Rebuild from the call row."""
         values = dict(data)
         values["vad"] = VadConfig(**values.get("vad", {}))
+        for name in ("extra_languages", "keywords"):
+            values[name] = tuple(values.get(name, ()))
+        values["tools"] = tuple(ToolSpec(**tool) for tool in values.get("tools", ()))
+        values["call_categories"] = tuple(values.get("call_categories") or ())
         return cls(**values)

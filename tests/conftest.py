@@ -1,5 +1,6 @@
-"""Shared fixtures: users, the default profile, and the Redis requirement."""
+"""Shared fixtures: users, the default profile, a fixed day, and the Redis requirement."""
 
+import datetime
 import importlib
 import os
 import socket
@@ -9,12 +10,23 @@ import pytest
 from django.conf import settings
 
 
+def grant(user, *codenames: str):
+    """Give a user some of the calls app's permissions (by codename)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="calls", codename__in=codenames)
+    )
+    return user
+
+
 @pytest.fixture
 def staff_user(django_user_model):
-    """A staff member without superuser rights."""
-    return django_user_model.objects.create_user(
+    """A staff member without superuser rights who may watch calls and play recordings."""
+    user = django_user_model.objects.create_user(
         username="supervisor", password="pw-supervisor-1", is_staff=True
     )
+    return grant(user, "view_call", "listen_recording")
 
 
 @pytest.fixture
@@ -35,6 +47,19 @@ def default_profile(db):
         migration = importlib.import_module("prompts.migrations.0002_default_profile")
         migration.create_default_profile(apps, None)
     return AgentProfile.objects.get(is_default=True)
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Fix the day the model retirement guard sees: `today(2027, 1, 1)`."""
+    from prompts import clock
+
+    def set_day(year: int, month: int, day: int) -> datetime.date:
+        fixed = datetime.date(year, month, day)
+        monkeypatch.setattr(clock, "today", lambda: fixed)
+        return fixed
+
+    return set_day
 
 
 def redis_reachable(url: str) -> bool:
@@ -93,3 +118,12 @@ def close_the_recorder_connection():
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Start every test with an empty cache (login-failure counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

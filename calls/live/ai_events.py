@@ -11,6 +11,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from calls.live import session_setup
+from calls.live.observer import count_response_usage
 from calls.live.phase import CallPhase
 from calls.live.protocol import realtime as rt
 from calls.live.responses import IDLE_GOODBYE_INSTRUCTIONS
@@ -57,17 +59,14 @@ async def on_session_updated(bridge: CallBridge, event: rt.SessionUpdated) -> No
         return
     first_time = not bridge.phase.reached(CallPhase.LIVE)
     if bridge.phase.is_(CallPhase.RESTORING):
-        await bridge.replay_history()
+        await session_setup.replay_history(bridge)
     bridge.phase.to(CallPhase.LIVE)
     pending = bridge.caller_audio.pending
     while pending:
         await bridge.link.socket.send(rt.audio_append(pending.popleft()))
     await bridge.responses.settle_owed()
     if first_time:
-        bridge.set_state(CallState.IDLE)
-        greeting = bridge.config.greeting.strip()
-        instructions = f"다음 인사말을 그대로 말씀하세요: {greeting}" if greeting else None
-        await bridge.send_to_ai(rt.response_create(bridge.next_id("greeting"), instructions))
+        await bridge.greeting.speak(bridge)
 
 
 async def on_error(bridge: CallBridge, event: rt.ErrorEvent) -> None:
@@ -76,6 +75,7 @@ async def on_error(bridge: CallBridge, event: rt.ErrorEvent) -> None:
         logger.error("OpenAI refused the session: %s %s", event.code, event.message)
         await bridge.end("ai_unavailable", {"code": event.code, "message": event.message})
         return
+    await bridge.responses.refused(event.event_id)
     if event.code == "session_expired":
         bridge.record_event("ai_error", {"code": event.code, "message": event.message})
         return
@@ -143,6 +143,7 @@ async def on_idle_timeout(bridge: CallBridge, event: rt.IdleTimeout) -> None:
 
 async def on_response_created(bridge: CallBridge, event: rt.ResponseCreated) -> None:
     """A response started; while a supervisor holds the call it is cancelled (audio dropped)."""
+    bridge.greeting.created(event.response_id)
     await bridge.responses.created(event.response_id)
     if bridge.voice.held:
         await bridge.responses.cancel()
@@ -155,6 +156,8 @@ async def on_audio_delta(bridge: CallBridge, event: rt.AudioDelta) -> None:
         or event.response_id in bridge.responses.cancelled
     ):
         return
+    if bridge.greeting.capture_response:
+        bridge.greeting.delta(event.response_id, event.delta)
     turn = bridge.transcripts.agent_turn(event.item_id)
     await bridge.agent_audio.forward(event.item_id, event.delta, bridge.stream_ms)
     bridge.transcripts.agent_audio_sent(turn)
@@ -194,13 +197,17 @@ async def on_function_call(bridge: CallBridge, event: rt.FunctionCallDone) -> No
 
 async def on_response_done(bridge: CallBridge, event: rt.ResponseDone) -> None:
     """A response ended: count tokens, then goodbye, hang-up or a queued response."""
-    usage = event.usage or {}
-    bridge.counters.input_tokens += int(usage.get("input_tokens") or 0)
-    bridge.counters.output_tokens += int(usage.get("output_tokens") or 0)
+    count_response_usage(bridge.counters, event.usage)
+    bridge.summary.done(event)
     responses = bridge.responses
+    cut_short = any(item.get("id") in bridge.agent_audio.suppressed for item in event.output)
+    bridge.greeting.done(event.response_id, event.status, cut_short)
     hang_up = responses.end_after_playback
     await responses.finished()
-    if not hang_up or bridge.agent_audio.playing:
+    if not hang_up:
+        await bridge.tools.say_filler_if_quiet()
+        return
+    if bridge.agent_audio.playing:
         return
     if not responses.spoke(event.response_id, event.output) and not responses.goodbye_requested:
         await responses.say_goodbye()

@@ -22,19 +22,22 @@ from typing import ClassVar
 
 from websockets.exceptions import ConnectionClosed
 
-from calls.live import ai_events
+from calls.live import ai_events, session_setup
 from calls.live.agent_audio import AgentAudio
 from calls.live.audio import UlawToPcm24k
 from calls.live.caller_audio import CallerAudioBuffer
+from calls.live.greeting import Greeting
+from calls.live.greeting_cache import GreetingCache, GreetingKey
 from calls.live.observer import BridgeObserver, CallCounters
 from calls.live.phase import CallPhase, Phase
+from calls.live.post_call_summary import PostCallSummary
 from calls.live.protocol import realtime as rt
 from calls.live.realtime_client import RealtimeEndpoint
 from calls.live.realtime_link import RealtimeLink
 from calls.live.responses import Responses
 from calls.live.stereo_recording import StereoRecording
 from calls.live.supervisor_voice import SupervisorVoice
-from calls.live.tool_calls import ToolCalls
+from calls.live.tool_calls import ToolCalls, ToolContext
 from calls.live.transcripts import Transcripts, ms_since
 from calls.monitoring.live_events import CallState
 from prompts.snapshot import CallConfig
@@ -50,6 +53,16 @@ class BridgeSettings:
     audio_format: str = "pcmu"
     max_retry_count: int = 3
     human_agent_number: str = ""
+    tools: ToolContext = ToolContext()
+    greetings: GreetingCache | None = None
+
+
+def greeting_key(config: CallConfig, audio_format: str) -> GreetingKey | None:
+    """What this call's greeting audio depends on (None without a prompt version)."""
+    if config.prompt_version_id is None:
+        return None
+    voice = config.custom_voice_id or config.voice
+    return GreetingKey(config.prompt_version_id, voice, config.model, audio_format)
 
 
 class CallBridge:
@@ -82,14 +95,20 @@ class CallBridge:
             self.record_event,
             self.responses,
             settings.human_agent_number,
+            spawn=self.spawn,
+            agent_playing=lambda: self.agent_audio.playing,
+            context=settings.tools,
         )
         self.transcripts = Transcripts(self.agent_audio.tracker, self.counters, self.offset_ms)
+        self.greeting = Greeting(settings.greetings, self.spawn)
+        self.summary = PostCallSummary(self.responses)
         self.observer: BridgeObserver | None = None
         self.config: CallConfig | None = None
         self.stream_sid = ""
         self.session: dict = {}
         self.session_event_id = ""
         self.tasks: set[asyncio.Task] = set()
+        self.realtime_task: asyncio.Task | None = None
         self.connected = asyncio.Event()  # the first connect attempt(s) finished
         self.finished = asyncio.Event()  # set when teardown is complete
         self.started_at = time.monotonic()
@@ -118,18 +137,23 @@ class CallBridge:
 
     def open_realtime(self) -> None:
         """Start connecting to OpenAI now, before Twilio's start message, to save a round trip."""
-        self.spawn(self.run_realtime(), "realtime")
+        self.realtime_task = self.spawn(session_setup.run_realtime(self), "realtime")
 
     async def begin(self, stream_sid: str, config: CallConfig, observer: BridgeObserver) -> None:
         """The stream is verified: configure the session for this call's frozen settings."""
         self.stream_sid, self.config, self.observer = stream_sid, config, observer
         self.agent_audio.stream_sid = stream_sid
         self.transcripts.observer = observer
+        self.tools.offer(config.tools)
         self.recording = StereoRecording() if config.record_calls else None
         self.agent_audio.recording = self.recording
         self.started_at = time.monotonic()
         self.state = CallState.CONNECTING
         observer.state_changed(self.state, self.counters)
+        self.greeting.prepare(greeting_key(config, self.settings.audio_format), config.greeting)
+        await self.greeting.play_cached(self)
+        if config.model and config.model != self.link.endpoint.model:
+            await self.use_model(config.model)
         await self.connected.wait()
         if self.link.socket is None:
             await self.end("ai_unavailable", {"error": self.link.connect_error})
@@ -140,74 +164,18 @@ class CallBridge:
         self.phase.to(CallPhase.CONFIGURING)
         await self.configure_session()
 
+    async def use_model(self, model: str) -> None:
+        """The call's profile chose another model than the early connection's: connect again."""
+        await session_setup.use_model(self, model)
+
+    def forget_session(self) -> None:
+        """The old session is gone (see session_setup.forget_session)."""
+        session_setup.forget_session(self)
+
     async def configure_session(self) -> None:
         """Send our session.update; its event id tells an error answering it apart."""
         self.session_event_id = self.next_id("session")
         await self.send_to_ai(rt.session_update(self.session, self.session_event_id))
-
-    async def run_realtime(self) -> None:
-        """Keep one Realtime session for the call: connect, read, reconnect when it drops.
-
-        Reconnect policy: up to MAX_RETRY_COUNT attempts, the first at once and then with
-        doubling backoff (0.25 s ... 2 s), so a dropped socket usually costs the caller only
-        the reconnect round trip. Caller audio that arrives meanwhile is kept (bounded) and sent
-        once the new session runs our config; the conversation so far is restored as items.
-        When every attempt fails the call ends with ai_unavailable (apology, then transfer).
-        """
-        connected = await self.link.connect_with_retries(self.settings.max_retry_count + 1)
-        self.connected.set()
-        if not connected:
-            return  # begin() ends the call once it knows which call this is
-        while True:
-            await self.link.read(self.handle_ai_message)
-            if self.phase.over:
-                return
-            self.dropped_at = time.monotonic()
-            logger.warning(
-                "OpenAI session dropped (close %s); reconnecting", self.link.close_code()
-            )
-            self.forget_session()
-            if not await self.link.connect_with_retries(max(1, self.settings.max_retry_count)):
-                error = f"reconnect failed: {self.link.connect_error}"
-                await self.end("ai_unavailable", {"error": error})
-                return
-            self.reconnects += 1
-            await self.restore_session()
-
-    def forget_session(self) -> None:
-        """The old session is gone: its items can no longer be truncated, its response is lost.
-
-        Audio sent since the caller's last finished turn may never have reached OpenAI, and the
-        new session has heard none of it: it is replayed first (see CallerAudioBuffer).
-        """
-        if not self.phase.over:
-            self.phase.to(CallPhase.RESTORING)
-        self.caller_audio.session_lost()
-        self.agent_audio.session_lost()
-        self.responses.session_lost(self.transcripts.speech_stopped_at is not None)
-        self.transcripts.finish_all()
-
-    async def restore_session(self) -> None:
-        """Configure the new session like the old one; history follows on session.updated."""
-        if self.config is None or self.phase.over:
-            return  # before `start`, begin() configures the session
-        await self.configure_session()
-
-    async def replay_history(self) -> None:
-        """Give the new session the conversation so far, then the audio kept during the gap."""
-        for role, text in self.transcripts.history:
-            await self.send_to_ai(rt.history_item(role, text, self.next_id("history")))
-        gap_ms = ms_since(self.dropped_at)
-        self.record_event(
-            "reconnect",
-            {
-                "attempt": self.reconnects,
-                "gap_ms": gap_ms,
-                "buffered_frames": len(self.caller_audio.pending),
-                "dropped_frames": self.caller_audio.frames_dropped,
-            },
-        )
-        logger.info("OpenAI session restored after %d ms", gap_ms)
 
     async def end(self, reason: str, data: dict | None = None) -> None:
         """Our side ends the call: store the reason first, then close Twilio's socket."""
@@ -218,6 +186,7 @@ class CallBridge:
         self.record_event("call_ended", {"reason": reason, **(data or {})})
         if self.observer is not None:
             await self.observer.end_call(reason, self.counters)
+        await self.ask_for_summary()  # now: a transfer's whisper reads it while the phone rings
         await self.close_twilio()
 
     async def close(self, reason: str = "caller_hangup") -> None:
@@ -227,14 +196,18 @@ class CallBridge:
         self.phase.to(CallPhase.CLOSED)
         self.end_reason = self.end_reason or reason
         self.transcripts.finish_all()
+        caller_left_at = time.monotonic()
         current = asyncio.current_task()
         try:
+            await self.ask_for_summary()
+            await self.report_summary(caller_left_at)
             for task in list(self.tasks):
                 if task is not current:
                     task.cancel()
             await self.link.close()
             others = (t for t in self.tasks if t is not current)
             await asyncio.gather(*others, return_exceptions=True)
+            await self.tools.close()
             if self.observer is not None and self.recording is not None:
                 await self.observer.save_recording(self.recording)
         finally:
@@ -245,6 +218,28 @@ class CallBridge:
                 await self.observer.finalize(self.end_reason, self.counters, self.session)
             self.release()
             self.finished.set()
+
+    def wants_summary(self) -> bool:
+        """A summary is on for this call, there is a conversation, and the session still runs."""
+        config = self.config
+        return bool(config and config.summarize_calls and self.transcripts.history)
+
+    async def ask_for_summary(self) -> None:
+        """Ask the session for the post-call summary (once), if it can still answer."""
+        if self.wants_summary() and self.link.open:
+            await self.summary.ask(self.config.call_categories)
+
+    async def report_summary(self, caller_left_at: float) -> None:
+        """Hand the summary (or why there is none) to the observer, within the bound."""
+        if self.observer is None or not (self.config and self.config.summarize_calls):
+            return
+        if not self.transcripts.history:
+            text, reason = "", "no conversation"
+        elif self.summary.answer is None:
+            text, reason = "", "AI session closed"
+        else:
+            text, reason = await self.summary.result(caller_left_at)
+        self.observer.summary(text, reason, self.config.call_categories)
 
     def release(self) -> None:
         """Drop what only a live call needs: buffered caller audio, unplayed marks, the socket.
@@ -312,6 +307,8 @@ class CallBridge:
             self.set_state(CallState.IDLE)
             if self.responses.end_after_playback and not self.responses.active:
                 await self.end(self.responses.end_after_playback)
+            else:
+                await self.tools.say_filler_if_quiet()
 
     async def on_dtmf(self, digit: str) -> None:
         """A key press: the transfer digit goes to a human, others reach the agent as text."""

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from arsproject.memory_upkeep import process_upkeep
 from calls.live.bridge import BridgeSettings, CallBridge
+from calls.live.greeting_cache import cache_for
 from calls.live.protocol.twilio import (
     Connected,
     Dtmf,
@@ -26,6 +27,7 @@ from calls.live.protocol.twilio import (
     parse_twilio_message,
 )
 from calls.live.realtime_client import RealtimeEndpoint
+from calls.live.tool_calls import ToolContext
 from calls.live.twilio_signature import TwilioNotConfigured, signature_is_valid
 from calls.monitoring.live_audio import ListenOutlet
 from calls.monitoring.live_events import WATCH_LEASE_SECONDS, control_group
@@ -42,13 +44,15 @@ LISTENER_STOP_SECONDS = 2.0
 
 
 def bridge_settings() -> BridgeSettings:
-    """The bridge's settings from Django's."""
+    """The bridge's settings from Django's (the default model; a call may choose another)."""
     return BridgeSettings(
         endpoint=RealtimeEndpoint(
             settings.OPENAI_REALTIME_URL, settings.OPENAI_API_KEY, settings.OPENAI_REALTIME_MODEL
         ),
         audio_format=settings.OPENAI_AUDIO_FORMAT,
         max_retry_count=settings.MAX_RETRY_COUNT,
+        tools=ToolContext(tuple(settings.TOOL_ALLOWED_HOSTS), settings.IS_PRODUCTION),
+        greetings=cache_for(settings.GREETING_CACHE_DIR),
         human_agent_number=settings.HUMAN_AGENT_NUMBER,
     )
 
@@ -145,7 +149,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         await self.accept()
         process_upkeep().keep_running()  # calls leave cyclic garbage: collect it on a schedule
         self.bridge = CallBridge(bridge_settings(), self.send_text, self.close_stream)
-        self.bridge.open_realtime()
+        self.bridge.open_realtime()  # default model; begin() switches if the call's differs
 
     async def dispatch(self, message):
         """Frames skip Channels' per-handler DB-connection cleanup (a thread hop per frame).

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from calls.records.cost import add_usage, count, empty_usage
+
 
 @dataclass(frozen=True, slots=True)
 class UtteranceRecord:
@@ -34,6 +36,7 @@ class CallCounters:
     protocol_errors: int = 0
     last_latency_ms: int | None = None
     latencies_ms: list[int] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=empty_usage)
 
     @property
     def avg_latency_ms(self) -> int | None:
@@ -41,6 +44,14 @@ class CallCounters:
         if not self.latencies_ms:
             return None
         return round(sum(self.latencies_ms) / len(self.latencies_ms))
+
+
+def count_response_usage(counters: CallCounters, usage: dict | None) -> None:
+    """Add one `response.done` usage to the call's totals and its per-modality token counts."""
+    usage = usage if isinstance(usage, dict) else {}
+    counters.input_tokens += count(usage.get("input_tokens"))
+    counters.output_tokens += count(usage.get("output_tokens"))
+    counters.usage = add_usage(counters.usage, usage)
 
 
 class BridgeObserver(Protocol):
@@ -66,6 +77,9 @@ class BridgeObserver(Protocol):
 
     async def save_recording(self, recording) -> None:
         """Store the call's stereo recording (awaited at teardown, before finalize)."""
+
+    def summary(self, text: str, reason: str, categories: tuple[str, ...]) -> None:
+        """The post-call summary's raw answer (validated when stored), or why there is none."""
 
     async def finalize(self, reason: str, counters: CallCounters, session: dict) -> None:
         """The call is over: store status, duration and totals (queue them; never wait).

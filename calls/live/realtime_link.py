@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from calls.live.realtime_client import RealtimeEndpoint, RealtimeUnavailable, connect
 
@@ -53,6 +54,11 @@ class RealtimeLink:
             await self.socket.send(text)
         except ConnectionClosed:
             logger.info("OpenAI socket closed while sending")
+
+    @property
+    def open(self) -> bool:
+        """Whether the socket can still carry events."""
+        return self.socket is not None and self.socket.state is State.OPEN
 
     def close_code(self) -> int | None:
         """How the last Realtime socket closed."""

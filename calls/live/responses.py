@@ -25,6 +25,7 @@ class Responses:
         self.send = send
         self.next_id = next_id
         self.active = ""  # id of the response in progress
+        self.requested = ""  # event id of a response.create not answered yet
         self.wanted = False  # a response.create waits for the active one to end
         self.owed = False  # a response was lost with the old session
         self.end_after_playback = ""  # end reason once the agent's last words have played
@@ -33,16 +34,48 @@ class Responses:
         self.replace_next = False  # the server's next response gives way to our goodbye
         self.cancelled: set[str] = set()  # responses we cancelled: their audio is not played
 
+    @property
+    def busy(self) -> bool:
+        """A response runs, or one we asked for has not started yet."""
+        return bool(self.active or self.requested)
+
     async def request(self) -> None:
         """Ask for a response now, or right after the active one ends."""
-        if self.active:
+        if self.busy:
             self.wanted = True
         else:
-            await self.send(rt.response_create(self.next_id("resp")))
+            await self.create("resp")
+
+    async def create(self, prefix: str, instructions: str | None = None) -> None:
+        """Send a response.create and remember it until OpenAI starts (or refuses) it."""
+        self.requested = self.next_id(prefix)
+        await self.send(rt.response_create(self.requested, instructions))
+
+    async def create_out_of_band(
+        self,
+        prefix: str,
+        instructions: str,
+        items: list | None,
+        modality: str = "audio",
+        metadata: dict | None = None,
+    ) -> None:
+        """A response beside the conversation (`conversation: none`), see out_of_band_response."""
+        self.requested = self.next_id(prefix)
+        event = rt.out_of_band_response(self.requested, instructions, items, modality, metadata)
+        await self.send(event)
+
+    async def refused(self, event_id: str) -> None:
+        """OpenAI refused one of our response.create events: it never starts."""
+        if event_id and event_id == self.requested:
+            self.requested = ""
+            if not self.active and self.wanted and not self.end_after_playback:
+                self.wanted = False
+                await self.create("resp")
 
     async def created(self, response_id: str) -> None:
         """A response started; one the server made when our goodbye must come is cancelled."""
         self.active = response_id
+        self.requested = ""
         if self.replace_next:
             self.replace_next = False
             await self.cancel()
@@ -62,14 +95,14 @@ class Responses:
     async def finished(self) -> None:
         """The active response ended: send the one that waited, if any."""
         self.active = ""
-        if self.wanted and not self.end_after_playback:
+        if self.wanted and not self.requested and not self.end_after_playback:
             self.wanted = False
-            await self.send(rt.response_create(self.next_id("resp")))
+            await self.create("resp")
 
     def session_lost(self, caller_turn_unanswered: bool) -> None:
         """The session dropped: a response in progress, or one the caller waits for, is owed."""
-        self.owed = bool(self.active) or caller_turn_unanswered
-        self.active = ""
+        self.owed = bool(self.active or self.requested) or caller_turn_unanswered
+        self.active = self.requested = ""
 
     async def settle_owed(self) -> None:
         """The new session is live: ask for the response the old one never gave."""
@@ -85,4 +118,4 @@ class Responses:
     async def say_goodbye(self) -> None:
         """The call ends and nothing was said: ask for a short goodbye first (once)."""
         self.goodbye_requested = True
-        await self.send(rt.response_create(self.next_id("bye"), self.goodbye_instructions))
+        await self.create("bye", self.goodbye_instructions)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("twilio/voice", views.voice, name="twilio-voice"),
     path("twilio/connect-action", views.connect_action, name="twilio-connect-action"),
     path("twilio/status", views.status_callback, name="twilio-status"),
+    path("twilio/whisper/<str:call_sid>", views.whisper, name="twilio-whisper"),
     path(
         "dashboard/calls/<str:call_sid>/recording.wav",
         recording_views.recording,

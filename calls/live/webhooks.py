@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import wraps
 
 from django.conf import settings
@@ -10,12 +11,13 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from twilio.twiml.voice_response import Connect, VoiceResponse
+from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
 from calls.live.twilio_signature import TwilioNotConfigured, public_url, signature_is_valid
 from calls.models import EndReason
 from calls.operations import shutdown
 from calls.records import services
+from calls.records.handover import NO_CONTEXT, WHISPER_INTRO, whisper_text
 from prompts.services import NoProfileConfigured
 
 logger = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 APOLOGY = "죄송합니다. 지금은 AI 상담원과 연결할 수 없습니다."
 TRANSFER_NOTICE = "상담원에게 연결해 드리겠습니다. 잠시만 기다려 주세요."
 GOODBYE = "이용해 주셔서 감사합니다. 안녕히 계세요."
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 
 
 def twilio_webhook(view):
@@ -113,13 +116,37 @@ def connect_action(request):
         response.hangup()
     elif reason == EndReason.TRANSFERRED and settings.HUMAN_AGENT_NUMBER:
         say_korean(response, TRANSFER_NOTICE)
-        response.dial(settings.HUMAN_AGENT_NUMBER)
+        response.append(warm_dial(request.POST.get("CallSid", "")))
         response.hangup()
     elif reason == EndReason.TRANSFERRED:
         logger.error("transfer asked but HUMAN_AGENT_NUMBER is not set")
         apology(response)
     else:
         apology(response)
+    return twiml(response)
+
+
+def warm_dial(call_sid: str) -> Dial:
+    """<Dial> the human agent, who first hears the call's summary from the whisper endpoint."""
+    dial = Dial()
+    if CALL_SID.match(call_sid):
+        dial.number(settings.HUMAN_AGENT_NUMBER, url=public_url(f"/twilio/whisper/{call_sid}"))
+    else:
+        dial.number(settings.HUMAN_AGENT_NUMBER)
+    return dial
+
+
+@twilio_webhook
+def whisper(request, call_sid: str):
+    """Twilio runs this for the human agent's leg before connecting: the summary in Korean."""
+    text = f"{WHISPER_INTRO} {NO_CONTEXT}"
+    try:
+        if CALL_SID.match(call_sid):
+            text = whisper_text(call_sid)
+    except DatabaseError as error:
+        logger.error("whisper: database unavailable, no summary read: %s", error)
+    response = VoiceResponse()
+    say_korean(response, text)
     return twiml(response)
 
 

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("calls", "0003_caller_idle_end_reason")]
+    dependencies = [("calls", "0005_merge_20261206_2244")]
 
     operations = [
         migrations.AlterModelOptions(
@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
                 "ordering": ["-started_at"],
                 "permissions": [
                     ("control_call", "Can hang up, transfer and coach live calls"),
+                    ("listen_recording", "Can listen to call recordings"),
                     ("listen_call", "Can listen to live calls"),
                     ("take_over_call", "Can take a live call over from the AI and hand it back"),
                 ],

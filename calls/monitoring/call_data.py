@@ -11,13 +11,24 @@ from typing import Any
 from calls.models import Call, CallEvent, CallStatus, Utterance
 from calls.monitoring.live_events import CallState
 
-MASK = "•"
+MASK = "*"
 
 
 def mask_number(number: str, reveal: bool = False) -> str:
-    """The number with every character but the last four replaced by a dot."""
+    """The number in the usual Korean masked form (010-****-2007); only the last four show.
+
+    A Korean number (+82… or 0…) is written nationally with its middle group starred; any
+    other number keeps its length with every digit but the last four starred.
+    """
     if reveal or len(number) <= 4:
         return number
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if number.startswith("+82"):
+        digits = "0" + digits[2:]
+    if digits.startswith("0") and 9 <= len(digits) <= 11:
+        head = 2 if digits.startswith("02") else 3
+        middle = len(digits) - head - 4
+        return f"{digits[:head]}-{MASK * middle}-{digits[-4:]}"
     return MASK * (len(number) - 4) + number[-4:]
 
 
@@ -75,6 +86,12 @@ def summary_data(call: Call, reveal: bool) -> dict[str, Any]:
         "duration_seconds": call.duration_seconds,
         "avg_latency_ms": call.avg_response_latency_ms,
         "prompt_version": call.prompt_version.number if call.prompt_version else None,
+        "summary": call.summary,
+        "category": call.category,
+        "resolved": call.resolved,
+        "sentiment": call.sentiment,
+        "cost": float(call.cost) if call.cost is not None else None,
+        "cost_currency": call.cost_currency,
     }
 
 

@@ -5,17 +5,32 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from calls.models import EndReason
-from calls.monitoring.access import staff_required
+from calls.monitoring.access import watcher_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, mask_number
 from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
+from calls.monitoring.kpis import wallboard_kpis
 from calls.monitoring.live_events import CallState
-from calls.monitoring.queries import find_call, today_totals
+from calls.monitoring.queries import find_call
 from calls.monitoring.supervisor_actions import can_control
 from calls.monitoring.voice_session import LISTEN_PERMISSION, TAKE_OVER_PERMISSION, has_right
 
 MONITOR_SOCKET_PATH = "/ws/monitor/"
+# The wallboard's tiles, in reading order: (KPI name, label, how the script formats it).
+KPI_TILES = [
+    ("calls", _lazy("Calls today"), "count"),
+    ("live", _lazy("Live now"), "count"),
+    ("containment_rate", _lazy("AI containment"), "percent"),
+    ("transfer_rate", _lazy("Transfer rate"), "percent"),
+    ("avg_handle_seconds", _lazy("Average handle time"), "duration"),
+    ("latency_p50_ms", _lazy("Response latency p50"), "ms"),
+    ("latency_p95_ms", _lazy("Response latency p95"), "ms"),
+    ("barge_in_rate", _lazy("Barge-in rate"), "percent"),
+    ("failures", _lazy("Failures"), "count"),
+    ("cost", _lazy("Cost"), "money"),
+]
 
 
 def js_labels() -> dict:
@@ -43,6 +58,14 @@ def js_labels() -> dict:
         "no_calls": _("No calls in progress."),
         "live": _("Live"),
         "reconnecting": _("Connection lost, reconnecting…"),
+        "events": event_labels(),
+        "details": detail_labels(),
+        "last_hour": _("Last hour"),
+        "updated": _("Updated"),
+        "stale": _("not updated for a while"),
+        "uncategorised": _("Uncategorised"),
+        "calls_per_hour": _("Calls per hour"),
+        "containment": _("Containment"),
         "forbidden": _("You are not allowed to watch calls."),
         "call_ended": _("This call has ended."),
         "confirm_hangup": _("Hang up this call?"),
@@ -88,31 +111,84 @@ def voice_labels() -> dict:
     }
 
 
+def event_labels() -> dict:
+    """Korean names of the timeline's event kinds."""
+    return {
+        "barge_in": _("Barge-in"),
+        "dtmf": _("Key press"),
+        "tool_call": _("Tool call"),
+        "tool_result": _("Tool result"),
+        "reconnect": _("AI reconnected"),
+        "supervisor_hangup": _("Supervisor action: hang up"),
+        "supervisor_transfer": _("Supervisor action: transfer"),
+        "supervisor_coach": _("Supervisor action: coaching"),
+        "summary": _("Summary"),
+        "summary_failed": _("No summary"),
+        "call_ended": _("Call ended"),
+        "ai_error": _("AI error"),
+        "bad_ai_event": _("Unreadable AI event"),
+        "bad_frame": _("Unreadable Twilio frame"),
+        "transcription_failed": _("Transcription failed"),
+        "supervisor_listen": _("Supervisor listening"),
+        "supervisor_listen_stop": _("Supervisor stopped listening"),
+        "supervisor_take_over": _("Supervisor took the call over"),
+        "supervisor_hand_back": _("Call handed back to the AI"),
+    }
+
+
+def detail_labels() -> dict:
+    """The words in the timeline's formatted details."""
+    return {
+        "heard": _("heard"),
+        "generated": _("generated"),
+        "silence": _("silence"),
+        "attempt": _("attempt"),
+        "by": _("Acted by"),
+        "latency": _("took"),
+        "result": _("result"),
+        "arguments": _("arguments"),
+        "reason": _("reason"),
+        "category": _("category"),
+        "resolved": _("Resolved"),
+        "unresolved": _("unresolved"),
+        "sentiment": _("sentiment"),
+        "ok": _("success"),
+        "failed": _("failed"),
+        "source": _("Acted by"),
+        "seconds": _("sec"),
+    }
+
+
 def socket_context(**extra) -> dict:
     """What every live page needs: the socket path and the translated labels."""
     return {"socket_path": MONITOR_SOCKET_PATH, "labels": js_labels(), **extra}
 
 
-@staff_required
+@watcher_required
 def wallboard(request):
     """Every live call and today's totals; the page script keeps them live."""
-    return render(request, "dashboard/wallboard.html", socket_context(totals=today_totals()))
+    context = socket_context(kpis=wallboard_kpis(), kpi_tiles=KPI_TILES)
+    return render(request, "dashboard/wallboard.html", context)
 
 
-@staff_required
+@watcher_required
 def history(request):
     """Past and present calls with search, filters and keyset pages."""
     form = CallFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = page_of(filter_calls(filters), filters.get("cursor"), filters.get("limit") or PAGE_SIZE)
     reveal = can_see_numbers(request.user)
+    calls = filter_calls(filters, reveal)
+    page = page_of(calls, filters.get("cursor"), filters.get("limit") or PAGE_SIZE)
     rows = [(call, mask_number(call.from_number, reveal)) for call in page.calls]
     next_query = None
     if page.next_cursor:
         query = request.GET.copy()
         query["cursor"] = page.next_cursor
         next_query = query.urlencode()
+    export = request.GET.copy()
+    export.pop("cursor", None)
     context = {
+        "export_query": export.urlencode(),
         "form": form,
         "rows": rows,
         "next_query": next_query,
@@ -121,7 +197,7 @@ def history(request):
     return render(request, "dashboard/history.html", context)
 
 
-@staff_required
+@watcher_required
 def call_page(request, call_sid: str):
     """One call: live transcript while it runs, the stored record once it has ended."""
     call = find_call(call_sid)

@@ -15,11 +15,25 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import Call, CallStatus, EndReason, Utterance
+from calls.models import Call, CallStatus, EndReason, Sentiment, Utterance
 from prompts.models import AgentProfile
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Dates outside this range are a form error: the day after 9999-12-31 does not exist, and
+# midnight of 0001-01-01 in Seoul is before the first representable UTC instant.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+MAX_ROW_ID = 2**63 - 1
+
+
+def date_in_range(day: dt.date) -> None:
+    """Refuse a date the filters cannot turn into a time range (form error, never a 500)."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise forms.ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
 
 
 class CallFilterForm(forms.Form):
@@ -38,11 +52,28 @@ class CallFilterForm(forms.Form):
         queryset=AgentProfile.objects.all(),
         empty_label=_("any"),
     )
+    category = forms.CharField(label=_("Category"), required=False, max_length=50)
+    resolved = forms.TypedChoiceField(
+        label=_("Resolved"),
+        required=False,
+        choices=[("", _("any")), ("true", _("Yes")), ("false", _("No"))],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+    )
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"), required=False, choices=[("", _("any"))] + Sentiment.choices
+    )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_in_range],
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_in_range],
     )
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
     limit = forms.IntegerField(
@@ -65,28 +96,52 @@ def local_day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def search(queryset: QuerySet, text: str) -> QuerySet:
+LAST_DIGITS = 4
+
+
+def caller_number_match(text: str, reveal: bool) -> Q:
+    """Calls whose caller number this search text finds, for a viewer who may or may not see it.
+
+    A viewer who sees masked numbers may find a caller only by the whole number or by the last
+    four digits (what the mask shows): a substring search would let them recover a full number
+    a few digits at a time.
+    """
+    if reveal:
+        return Q(from_number__contains=text)
+    matches = Q(from_number=text)
+    if len(text) == LAST_DIGITS and text.isdigit():
+        matches |= Q(from_number__endswith=text)
+    return matches
+
+
+def search(queryset: QuerySet, text: str, reveal: bool = False) -> QuerySet:
     """Calls whose number or SID matches, or whose transcript contains the text."""
     text = text.strip()
     if not text:
         return queryset
     said = Utterance.objects.filter(call=OuterRef("pk"), text__icontains=text)
-    matches = Q(call_sid=text) | Q(from_number__contains=text) | Q(to_number__contains=text)
+    matches = Q(call_sid=text) | caller_number_match(text, reveal) | Q(to_number__contains=text)
     if text.upper().startswith("CA"):
         matches |= Q(call_sid__startswith=text)
     return queryset.filter(matches | Exists(said))
 
 
-def filter_calls(filters: dict) -> QuerySet:
-    """The calls matching a cleaned CallFilterForm, newest first."""
+def filter_calls(filters: dict, reveal: bool = False) -> QuerySet:
+    """The calls matching a cleaned CallFilterForm, newest first; `reveal`: full-number search."""
     calls = Call.objects.select_related("profile", "prompt_version").order_by("-started_at", "-id")
-    calls = search(calls, filters.get("q") or "")
+    calls = search(calls, filters.get("q") or "", reveal)
     if filters.get("status"):
         calls = calls.filter(status=filters["status"])
     if filters.get("end_reason"):
         calls = calls.filter(end_reason=filters["end_reason"])
     if filters.get("profile"):
         calls = calls.filter(profile=filters["profile"])
+    if filters.get("category"):
+        calls = calls.filter(category=filters["category"].strip())
+    if filters.get("resolved") is not None:
+        calls = calls.filter(resolved=filters["resolved"])
+    if filters.get("sentiment"):
+        calls = calls.filter(sentiment=filters["sentiment"])
     if filters.get("date_from"):
         calls = calls.filter(started_at__gte=local_day_start(filters["date_from"]))
     if filters.get("date_to"):
@@ -107,10 +162,11 @@ def decode_cursor(raw: str) -> tuple[dt.datetime, int]:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         when, pk = text.split("|")
         started_at = dt.datetime.fromisoformat(when)
-    except (ValueError, UnicodeDecodeError) as error:
+        if started_at.tzinfo is None or not 0 < int(pk) <= MAX_ROW_ID:
+            raise ValueError("bad cursor")
+        started_at = started_at.astimezone(dt.UTC)  # one the database can compare (no overflow)
+    except (ValueError, UnicodeDecodeError, OverflowError) as error:
         raise ValueError("bad cursor") from error
-    if started_at.tzinfo is None:
-        raise ValueError("bad cursor")
     return started_at, int(pk)
 
 

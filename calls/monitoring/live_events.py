@@ -65,7 +65,7 @@ class MonitorEvent:
     type: ClassVar[str] = "event"
     to_wallboard: ClassVar[bool] = False
     call_sid: str
-    seq: int
+    seq: int | None  # None: sent outside the holder's numbered stream (supervisor actions)
 
     def as_message(self) -> dict[str, Any]:
         """The JSON-ready dict a supervisor's browser receives."""

@@ -27,9 +27,10 @@ import logging
 import re
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from calls.monitoring.access import is_staff
+from calls.monitoring.access import can_watch
 from calls.monitoring.call_data import can_see_numbers, mask_message
 from calls.monitoring.live_events import (
     WALLBOARD_GROUP,
@@ -39,6 +40,7 @@ from calls.monitoring.live_events import (
     control_group,
     watch_message,
 )
+from calls.monitoring.message_budget import MessageBudget
 from calls.monitoring.queries import call_snapshot, wallboard_snapshot
 from calls.monitoring.supervisor_actions import ACTIONS, ActionRefused, send_action
 from calls.monitoring.voice_session import VOICE_ACTIONS, VoiceSession
@@ -47,6 +49,7 @@ from calls.records.drained_queue import stop_if_cancelled
 logger = logging.getLogger(__name__)
 
 FORBIDDEN_CLOSE_CODE = 4403
+FLOOD_CLOSE_CODE = 4429  # like HTTP 429: too many messages
 CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 
 
@@ -54,10 +57,11 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
     """A supervisor's socket: one subscription at a time, a snapshot, then live events."""
 
     async def connect(self):
-        """Accept staff; accept-then-close others with 4403 so browsers see the reason."""
+        """Accept watchers; accept-then-close others with 4403 so browsers see the reason."""
+        self.budget = MessageBudget()
         await self.accept()
         self.user = self.scope.get("user")
-        if not is_staff(self.user):
+        if not await database_sync_to_async(can_watch)(self.user):  # has_perm reads the DB
             await self.close(code=FORBIDDEN_CLOSE_CODE)
             return
         self.reveal = can_see_numbers(self.user)
@@ -132,6 +136,9 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         """Relay live events without Channels' per-message DB-connection hop: they use no DB.
 
         The same goes for audio both ways: a listened call's frames and the holder's microphone.
+        A client message beyond the socket's budget closes it (4429) before any work is done,
+        and stops this consumer: the messages it had already queued are never handled. The
+        microphone of a supervisor holding a call (50 frames a second) has its own budget.
         """
         kind = message["type"]
         if kind == "monitor.event":
@@ -139,10 +146,30 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "monitor.audio":
             for frame in message["frames"]:
                 await self.send(bytes_data=frame)
+        elif kind == "websocket.receive" and not self.within_budget(message):
+            await self.refuse_flood()
         elif kind == "websocket.receive" and message.get("bytes") is not None:
             await self.receive(bytes_data=message["bytes"])
         else:
             await super().dispatch(message)
+
+    def within_budget(self, message) -> bool:
+        """Spend this message from its budget: the microphone's while holding, else the page's."""
+        voice = getattr(self, "voice", None)
+        if message.get("bytes") is not None and voice is not None and voice.holding_sid:
+            return voice.microphone_budget.take()
+        return self.budget.take()
+
+    async def refuse_flood(self):
+        """Close a socket that sends too many messages, drop its subscriptions and stop."""
+        logger.warning(
+            "monitor socket of %s closed: more than %d messages at once",
+            getattr(self.user, "get_username", lambda: "?")(),
+            self.budget.burst,
+        )
+        await self.close(code=FLOOD_CLOSE_CODE)
+        await self.leave()
+        raise StopConsumer()
 
     async def monitor_event(self, message):
         """Forward one live event, with the caller's number masked for this viewer."""

@@ -1,14 +1,14 @@
-"""Serves a call's recording to staff only, through an authenticated view (no public path)."""
+"""Serves a call's recording to watchers with the listening right, never from a public path."""
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from calls.models import Call
-from calls.monitoring.access import staff_required
+from calls.monitoring.access import listener_required
 from calls.records.recording_files import path_of
 
 
-@staff_required
+@listener_required
 def recording(request, call_sid: str):
     """The call's stereo WAV: caller left, agent right."""
     call = get_object_or_404(Call, call_sid=call_sid)

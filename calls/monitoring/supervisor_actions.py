@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.utils import timezone
 
 from calls.models import Call, CallEvent
-from calls.monitoring.live_events import control_group, control_message
+from calls.monitoring.live_events import TimelineEvent, control_group, control_message, publish
 
 ACTIONS = ("hangup", "transfer", "coach")
 CONTROL_PERMISSION = "calls.control_call"
@@ -47,7 +48,11 @@ def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
     """Check the right and that the call is live, then log the action as a CallEvent."""
     if not can_control(user):
         raise ActionRefused("forbidden")
-    call = Call.objects.filter(call_sid=call_sid).only("id", "status").first()
+    call = (
+        Call.objects.filter(call_sid=call_sid)
+        .only("id", "status", "started_at", "answered_at")
+        .first()
+    )
     if call is None:
         raise ActionRefused("no_such_call")
     if not call.is_live:
@@ -55,7 +60,11 @@ def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
     data = {"action": action, "actor_name": user.get_username()}
     if text:
         data["text"] = text
-    return CallEvent.objects.create(call=call, kind=f"supervisor_{action}", data=data, actor=user)
+    since = call.answered_at or call.started_at
+    offset_ms = max(0, round((timezone.now() - since).total_seconds() * 1000))
+    return CallEvent.objects.create(
+        call=call, kind=f"supervisor_{action}", data=data, actor=user, offset_ms=offset_ms
+    )
 
 
 async def send_action(user, call_sid: str, action: str, text: str = "") -> CallEvent:
@@ -64,4 +73,11 @@ async def send_action(user, call_sid: str, action: str, text: str = "") -> CallE
     event = await database_sync_to_async(record_action)(user, call_sid, action, text)
     message = control_message(action, actor_id=user.pk, actor_name=user.get_username(), text=text)
     await get_channel_layer().group_send(control_group(call_sid), message)
+    # Everyone watching the call sees the action at once, whatever the holder does with it.
+    # No sequence number: it does not come from the holder's numbered stream.
+    publish(
+        TimelineEvent(
+            call_sid=call_sid, seq=None, kind=event.kind, offset_ms=event.offset_ms, data=event.data
+        )
+    )
     return event

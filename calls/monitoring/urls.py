@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from calls.monitoring import api, dashboard_views
+from calls.monitoring import api, dashboard_views, history_export
 
 urlpatterns = [
     path("dashboard/", dashboard_views.wallboard, name="dashboard-wallboard"),
     path("dashboard/calls/", dashboard_views.history, name="dashboard-history"),
+    path("dashboard/calls/export.csv", history_export.history_csv, name="dashboard-history-csv"),
     path("dashboard/calls/<str:call_sid>/", dashboard_views.call_page, name="dashboard-call"),
     path("api/calls/", api.calls_list, name="api-calls"),
     path("api/calls/<str:call_sid>/", api.call_detail, name="api-call"),
+    path("api/stats/", api.stats, name="api-stats"),
 ]

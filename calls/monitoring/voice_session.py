@@ -24,6 +24,7 @@ import logging
 
 from channels.db import database_sync_to_async
 
+from calls.monitoring.access import can_watch
 from calls.monitoring.live_events import (
     control_group,
     listen_group,
@@ -31,6 +32,7 @@ from calls.monitoring.live_events import (
     voice_audio_message,
     voice_message,
 )
+from calls.monitoring.message_budget import MessageBudget
 from calls.records.drained_queue import stop_if_cancelled
 
 logger = logging.getLogger(__name__)
@@ -43,11 +45,13 @@ LISTEN_RETRY_SECONDS = 0.5  # until the call's holder answers (its stream may no
 VOICE_ACTIONS = ("listen", "unlisten", "take_over", "hand_back")
 MAX_NOTE_CHARS = 2000
 MIC_BACKLOG_FRAMES = 50  # one second: older microphone audio is dropped, never delayed further
+MIC_BURST_FRAMES = 250  # a browser that was busy sends what it captured meanwhile (5 s)
+MIC_FRAMES_PER_SECOND = 60.0  # a microphone makes 50
 
 
 def has_right(user, permission: str) -> bool:
-    """Whether an active staff member has this permission (a database read: call it off-loop)."""
-    return bool(user.is_active and user.is_staff and user.has_perm(permission))
+    """Whether a watcher of calls also has this permission (a database read: call it off-loop)."""
+    return can_watch(user) and user.has_perm(permission)
 
 
 class VoiceSession:
@@ -60,6 +64,7 @@ class VoiceSession:
         self.holding_sid = ""  # the call this socket holds (its microphone goes there)
         self.asked_sid = ""  # a take-over asked for and not answered yet
         self.lease_answered = False
+        self.microphone_budget = MessageBudget(MIC_BURST_FRAMES, MIC_FRAMES_PER_SECOND)
         self.mic_pending: list[bytes] = []
         self.mic_sending: asyncio.Task | None = None
 

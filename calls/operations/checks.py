@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import Warning, register
 
+from prompts import retirement
+
 
 @register()
 def credentials_check(app_configs, **kwargs):
@@ -31,3 +33,17 @@ def credentials_check(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register()
+def model_retirement_check(app_configs, **kwargs):
+    """Warn when the default or a profile's model is retired or shuts down within 30 days."""
+    return [
+        Warning(
+            notice.describe(),
+            hint="Choose a supported model on the profile page (admin → agent profiles) "
+            "or change OPENAI_REALTIME_MODEL; see README, troubleshooting.",
+            id="calls.W004",
+        )
+        for notice in retirement.notices()
+    ]

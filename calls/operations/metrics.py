@@ -10,12 +10,17 @@ recorded, then only in the totals, so the counters never go backwards.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -24,12 +29,15 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from arsproject import memory_upkeep
 from calls.live.bridge import CallBridge
+from calls.live.tool_stats import LATENCY_BUCKETS_MS, ToolStats, tool_stats
 from calls.monitoring.access import is_staff, token_user
+from calls.monitoring.kpis import day_cost
 from calls.monitoring.live_events import publisher
+from calls.records.cost import cost_of, prices_for
 from calls.records.recorder import recorder
 
 TURN_LATENCY_BUCKETS_S = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
@@ -49,6 +57,7 @@ class CallTotals:
     interruptions: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    cost: Decimal = field(default_factory=Decimal)
 
     def add(self, bridge: CallBridge) -> None:
         """Add one bridge's counters."""
@@ -62,12 +71,19 @@ class CallTotals:
         self.interruptions += counters.interruptions
         self.input_tokens += counters.input_tokens
         self.output_tokens += counters.output_tokens
+        self.cost += bridge_cost(bridge)
 
     def plus(self, other: CallTotals) -> CallTotals:
         """A new total: this one and another added up."""
         return CallTotals(
             **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
         )
+
+
+def bridge_cost(bridge: CallBridge) -> Decimal:
+    """What a bridge's call has cost so far at its model's price (0 for a model without one)."""
+    prices = prices_for(bridge.settings.endpoint.model, settings.OPENAI_PRICES)
+    return cost_of(bridge.counters.usage, prices) if prices else Decimal(0)
 
 
 COUNTERS = (
@@ -92,6 +108,7 @@ class CallMetrics:
         self.bridges = bridges
         self.finished = CallTotals()
         self.calls_finished = 0
+        self.cost_today: float | None = None  # read from the call log before each scrape
         self._recorded: weakref.WeakSet[CallBridge] = weakref.WeakSet()
         self.registry = CollectorRegistry()
         self.turn_latency = Histogram(
@@ -152,6 +169,21 @@ class CallMetrics:
         tokens.add_metric(["input"], totals.input_tokens)
         tokens.add_metric(["output"], totals.output_tokens)
         yield tokens
+        cost = CounterMetricFamily(
+            "ars_realtime_cost",
+            "OpenAI Realtime cost of this process's calls, at the configured prices.",
+            labels=["currency"],
+        )
+        cost.add_metric([settings.OPENAI_PRICE_CURRENCY], float(totals.cost))
+        yield cost
+        if self.cost_today is not None:
+            today = GaugeMetricFamily(
+                "ars_calls_cost_today",
+                "Cost of today's calls (Asia/Seoul) in the call log, every process together.",
+                labels=["currency"],
+            )
+            today.add_metric([settings.OPENAI_PRICE_CURRENCY], self.cost_today)
+            yield today
         yield gauge("ars_recorder_backlog", "Call records waiting to be written.", recorder.backlog)
         yield counter("ars_recorder_lost", "Call records that could not be stored.", recorder.lost)
         yield counter(
@@ -165,6 +197,7 @@ class CallMetrics:
             publisher.failures,
         )
         yield from upkeep_metrics(memory_upkeep.upkeep)
+        yield from tool_metrics(tool_stats)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
@@ -187,6 +220,26 @@ def upkeep_metrics(upkeep: memory_upkeep.MemoryUpkeep | None):
         "The longest full collection so far.",
         stats.max_collect_s,
     )
+
+
+def tool_metrics(stats: ToolStats):
+    """Business tool calls per tool and outcome, and their latency histogram."""
+    outcomes = CounterMetricFamily(
+        "ars_tool_calls", "Business tool calls by outcome.", labels=["tool", "outcome"]
+    )
+    for (tool, outcome), count in sorted(stats.outcomes.items()):
+        outcomes.add_metric([tool, outcome], count)
+    yield outcomes
+    latency = HistogramMetricFamily(
+        "ars_tool_latency_seconds", "Business tool request latency.", labels=["tool"]
+    )
+    for tool, counts in sorted(stats.latency_buckets.items()):
+        bounds = [str(ms / 1000) for ms in LATENCY_BUCKETS_MS] + ["+Inf"]
+        cumulative = list(itertools.accumulate(counts))
+        latency.add_metric(
+            [tool], list(zip(bounds, cumulative, strict=True)), stats.latency_sum_ms[tool] / 1000
+        )
+    yield latency
 
 
 def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
@@ -223,4 +276,13 @@ async def metrics(request):
         return HttpResponse("staff session or API token required\n", status=401)
     if not is_staff(user):
         return HttpResponse("staff only\n", status=403)
+    call_metrics.cost_today = await sync_to_async(cost_today)()
     return HttpResponse(call_metrics.render(), content_type=CONTENT_TYPE_LATEST)
+
+
+def cost_today() -> float | None:
+    """Today's total cost from the call log; None when the database cannot say."""
+    try:
+        return day_cost(timezone.localdate())
+    except DatabaseError:
+        return None

@@ -10,8 +10,17 @@ from calls.records.recorder import recorder
 
 logger = logging.getLogger(__name__)
 
+END_WAIT_SECONDS = 5.0  # for calls ended at the deadline to finish their teardown
 LINGER_SECONDS = 2.0  # Twilio asks /twilio/connect-action right after a stream closes
 RECORDS_FLUSH_SECONDS = 10.0
+# After drain() the reactor stops and the process exits; systemd's TimeoutStopSec must cover
+# the worst-case drain plus this (deploy/systemd/ars-daphne@.service, checked by a test).
+EXIT_MARGIN_SECONDS = 10.0
+
+
+def worst_case_drain_seconds(grace_seconds: float) -> float:
+    """The longest drain() can take: the grace, the forced ends, the linger and the flush."""
+    return grace_seconds + END_WAIT_SECONDS + LINGER_SECONDS + RECORDS_FLUSH_SECONDS
 
 
 class ShutdownState:
@@ -55,7 +64,7 @@ async def drain(grace_seconds: float) -> int:
     remaining = live_bridges()
     for bridge in remaining:
         await bridge.end("shutdown")
-    await wait_for_calls(5.0)
+    await wait_for_calls(END_WAIT_SECONDS)
     if remaining:
         logger.warning("ended %d call(s) at shutdown through the apology path", len(remaining))
         await asyncio.sleep(LINGER_SECONDS)  # let Twilio fetch connect-action from us

@@ -208,6 +208,16 @@ class CallLog:
             self.call.call_sid, "recording file", services.set_recording, self.call.call_id, name
         )
 
+    def summary(self, text: str, reason: str, categories: tuple[str, ...]) -> None:
+        """Queue the post-call summary (validated when stored), or "요약 없음" and why."""
+        sid = self.call.call_sid
+        if text:
+            recorder.record(
+                sid, "post-call summary", services.store_summary, sid, text, list(categories)
+            )
+        else:
+            recorder.record(sid, "post-call summary", services.store_no_summary, sid, reason)
+
     async def finalize(self, reason: str, counters: CallCounters, session: dict) -> None:
         """Queue the final state of the call and tell the wallboard it ended."""
         recorder.record(

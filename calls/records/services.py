@@ -7,13 +7,17 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from calls.live.observer import CallCounters
-from calls.models import Call, CallEvent, CallStatus, EndReason, Utterance
+from calls.models import NO_SUMMARY, Call, CallEvent, CallStatus, EndReason, Utterance
+from calls.records.call_summary import InvalidSummary, parse_summary
+from calls.records.cost import cost_of, prices_for
 from prompts.services import active_config
 from prompts.snapshot import CallConfig
 
@@ -132,6 +136,8 @@ def finalize_call(
     call.last_response_latency_ms = counters.last_latency_ms
     call.avg_response_latency_ms = counters.avg_latency_ms
     call.metrics = {**call.metrics, "response_latencies_ms": counters.latencies_ms}
+    call.usage = dict(counters.usage)
+    call.cost, call.cost_currency = price_call((call.config or {}).get("model", ""), call.usage)
     if session:
         call.session_config = session
     call.save()
@@ -211,3 +217,40 @@ def bump_protocol_errors(call_id: int, count: int = 1) -> None:
 def set_recording(call_id: int, file_name: str) -> None:
     """Note where a call's recording is stored."""
     Call.objects.filter(pk=call_id).update(recording=file_name)
+
+
+def price_call(model: str, usage: dict) -> tuple[Decimal | None, str]:
+    """A call's cost and currency from its token counts; (None, "") for a model without prices."""
+    prices = prices_for(model, settings.OPENAI_PRICES)
+    if prices is None:
+        return None, ""
+    return cost_of(usage, prices), settings.OPENAI_PRICE_CURRENCY
+
+
+def store_summary(call_sid: str, answer: str, categories: list[str]) -> dict | None:
+    """Validate the model's post-call answer and store it; on failure store "요약 없음" and why."""
+    try:
+        summary = parse_summary(answer, categories)
+    except InvalidSummary as error:
+        store_no_summary(call_sid, str(error))
+        return None
+    save_summary(call_sid, summary)
+    return summary
+
+
+def save_summary(call_sid: str, summary: dict) -> None:
+    """Store a validated summary on the call and note it on the timeline."""
+    call = Call.objects.filter(call_sid=call_sid).only("id").first()
+    if call is None:
+        return
+    Call.objects.filter(pk=call.pk).update(**summary)
+    CallEvent.objects.create(call=call, kind="summary", data=summary)
+
+
+def store_no_summary(call_sid: str, reason: str) -> None:
+    """The call gets "요약 없음" and a timeline event saying why (invalid answer, timeout, …)."""
+    call = Call.objects.filter(call_sid=call_sid).only("id").first()
+    if call is None:
+        return
+    Call.objects.filter(pk=call.pk).update(summary=NO_SUMMARY, category="", resolved=None)
+    CallEvent.objects.create(call=call, kind="summary_failed", data={"reason": reason[:500]})

@@ -13,6 +13,7 @@ from .twilio_requests import (
     Router,
     call_params,
     completed_params,
+    new_sid,
     sign,
     stream_event_params,
     with_query,
@@ -86,6 +87,7 @@ class CallFlow:
         self.followed: list[tuple] = []  # every verb executed, in order
         self.outcome = "completed"
         self.transferred_to: str | None = None
+        self.whisper: list[tuple] = []  # verbs the called party heard from <Number url>
 
     def params(self, call_status: str) -> dict[str, str]:
         """Return the standard call parameters with the given CallStatus."""
@@ -161,6 +163,8 @@ class CallFlow:
             # has no action, execution continues with the next verb.
             self._log(f"<Dial> {verb.target}: call transferred")
             self.outcome, self.transferred_to = "transferred", verb.target
+            if verb.number_url:
+                await self.whisper_to_called_party(verb)
         elif isinstance(verb, Hangup):
             self._log("<Hangup>")
             return True
@@ -169,6 +173,36 @@ class CallFlow:
         else:
             self._log(f"<{verb.name}> not simulated: skipped")
         return False
+
+    async def whisper_to_called_party(self, dial: Dial) -> None:
+        """Run <Number url> as Twilio does once the called party answers: its own leg's request.
+
+        The request carries the child leg's new CallSid, the caller's as ParentCallSid, and is
+        signed like every webhook; the TwiML's <Say>s are what the human agent hears.
+        """
+        leg = call_params(
+            new_sid("CA"), self.account_sid, self.from_number, dial.target, "in-progress"
+        )
+        params = {
+            **leg,
+            "Direction": "outbound-dial",
+            "ParentCallSid": self.call_sid,
+        }
+        try:
+            reply = await self.request(dial.number_method, dial.number_url, params)
+            self._log(f"<Number url> {dial.number_url} -> {reply.status}")
+            if not 200 <= reply.status < 300:
+                raise CallFailed(f"<Number url> answered HTTP {reply.status}")
+            verbs = parse_twiml(reply.text, dial.number_url)
+        except (CallFailed, TwimlError) as exc:
+            # Twilio connects the parties anyway and logs the failed whisper.
+            self._warn(11200, str(exc))
+            return
+        for verb in verbs:
+            self.whisper.append(verb.as_tuple())
+            if isinstance(verb, Say):
+                self._log(f"to {dial.target}: <Say> {verb.text}")
+                await self.clock.pass_ms(len(verb.text) * self.say_ms_per_char)
 
     async def after_connect(self, step: StreamStep) -> None:
         """<Connect> finished: request its action URL and run that TwiML, else the next verbs."""

@@ -32,10 +32,13 @@ The script (`RealtimeScript`, or JSON for `manage.py fake_realtime --script`)::
   the JSON object of the latest `function_call_output` in context; unfilled ones stay verbatim.
 - `idle_turns`: what responses to `input_audio_buffer.timeout_triggered` say (default: one
   Korean "are you still there?"); an empty list makes them take the next agent turn instead.
-- `out_of_band_turns`: what `conversation: "none"` responses say, cycled; when empty (the
-  default) they quote the texts of the items they read, so a test can see their context.
+- `out_of_band_turns`: what `conversation: "none"` responses that read the conversation (no
+  `input`) say, cycled; when empty (the default), and always for one given its own `input`,
+  they quote the texts of the items they read, so a test can see their context.
 
-Idle and out-of-band responses never shift the `agent_turns` sequence.
+Idle and out-of-band responses never shift the `agent_turns` sequence. The first agent turn is
+the opening (the greeting): when the client put an assistant message into the conversation before
+the first response (a greeting it played from its own cache), that turn counts as said.
 """
 
 from __future__ import annotations

@@ -226,7 +226,8 @@ class RealtimeSession(CallerTurns, SessionConnection):
         # Prompt caching: a new context shares no prefix with the conversation's last one.
         previous = None if settings["input"] is not None else self._cached_context
         index, self._response_count = self._response_count, self._response_count + 1
-        turn = self._next_turn(out_of_band, idle, context).realised(
+        given_input = settings["input"] is not None
+        turn = self._next_turn(out_of_band, idle, context, given_input).realised(
             latest_caller_words(context, self.heard), latest_function_output(context)
         )
         run = ResponseRun(
@@ -259,8 +260,16 @@ class RealtimeSession(CallerTurns, SessionConnection):
                 input_ms[item["id"]] = len(data) / per_ms
         return items, input_ms
 
-    def _next_turn(self, out_of_band: bool, idle: bool, context: list[dict]) -> AgentTurn:
-        """Pick the scripted turn; idle and out-of-band responses keep the agent script in step."""
+    def _next_turn(
+        self, out_of_band: bool, idle: bool, context: list[dict], given_input: bool = False
+    ) -> AgentTurn:
+        """Pick the scripted turn; idle and out-of-band responses keep the agent script in step.
+
+        An out-of-band response given its own `input` quotes it; one reading the conversation
+        (a summary, a classification) speaks `out_of_band_turns` when the script has them.
+        """
+        if out_of_band and given_input:
+            return context_turn(context)
         if out_of_band:
             turn = self.script.out_of_band_turn(self._out_of_band_turns)
             self._out_of_band_turns += 1
@@ -268,6 +277,8 @@ class RealtimeSession(CallerTurns, SessionConnection):
         if idle and (turn := self.script.idle_turn(self._idle_turns)) is not None:
             self._idle_turns += 1
             return turn
+        if self._agent_turns == 0 and any(item.get("role") == "assistant" for item in context):
+            self._agent_turns = 1  # the client already said the opening turn (a cached greeting)
         turn = self.script.agent_turn(self._agent_turns)
         self._agent_turns += 1
         return turn

@@ -44,6 +44,7 @@ class CallResult:
     status_callback_status: int | None  # HTTP status of the status callback (None if not sent)
     outcome: str = "completed"  # or "transferred" after <Dial>
     transferred_to: str | None = None
+    whisper: list[tuple] = field(default_factory=list)  # TwiML the human agent heard first
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -350,6 +351,7 @@ class TwilioCall:
             status_callback_status=status,
             outcome=self._flow.outcome,
             transferred_to=self._flow.transferred_to,
+            whisper=list(self._flow.whisper),
             warnings=list(self.warnings),
         )
         self._log(f"call {self._flow.outcome}, ended by {ended_by} after {duration_s} s")

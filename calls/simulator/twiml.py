@@ -65,10 +65,16 @@ class Connect:
 
 @dataclass(frozen=True)
 class Dial:
-    """<Dial>: transfer to a number (text or a <Number>/<Client>/<Sip> noun)."""
+    """<Dial>: transfer to a number (text or a <Number>/<Client>/<Sip> noun).
+
+    `number_url` is <Number url>: TwiML Twilio runs for the called party once it answers,
+    before the two are connected (a whisper).
+    """
 
     target: str
     attrs: dict[str, str] = field(default_factory=dict)
+    number_url: str | None = None
+    number_method: str = "POST"
 
     def as_tuple(self) -> tuple:
         """Return the ("Dial", target, attrs) record kept in call logs."""
@@ -121,7 +127,7 @@ def _parse_verb(element: ET.Element, document_url: str) -> Verb:
     if element.tag == "Connect":
         return _parse_connect(element, attrs, document_url)
     if element.tag == "Dial":
-        return Dial(target=_dial_target(element, text), attrs=attrs)
+        return _parse_dial(element, attrs, text, document_url)
     if element.tag == "Hangup":
         return Hangup()
     return UnknownVerb(name=element.tag, text=text, attrs=attrs)
@@ -132,6 +138,17 @@ def _pause_length(attrs: dict[str, str]) -> float:
         return float(attrs.get("length", "1"))
     except ValueError as exc:
         raise TwimlError(f"<Pause length> is not a number: {attrs['length']!r}") from exc
+
+
+def _parse_dial(element: ET.Element, attrs: dict[str, str], text: str, document_url: str) -> Dial:
+    number = element.find("Number")
+    url = number.get("url") if number is not None else None
+    return Dial(
+        target=_dial_target(element, text),
+        attrs=attrs,
+        number_url=urljoin(document_url, url) if url else None,
+        number_method=(number.get("method", "POST") if number is not None else "POST").upper(),
+    )
 
 
 def _dial_target(element: ET.Element, text: str) -> str:

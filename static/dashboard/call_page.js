@@ -1,7 +1,8 @@
 /** One live call: transcript, timeline, metrics and supervisor actions over the monitor socket. */
 
-import { el, formatDuration, formatMs, readLabels, secondsSince } from "./format.js";
+import { formatDuration, formatMs, readLabels, secondsSince } from "./format.js";
 import { MonitorSocket, SeqTracker, showConnection } from "./monitor_socket.js";
+import { Timeline } from "./timeline.js";
 import { Transcript } from "./transcript.js";
 import { VoicePanel } from "./voice.js";
 
@@ -9,7 +10,7 @@ const script = document.querySelector("script[data-call-sid]");
 const callSid = script.dataset.callSid;
 const labels = readLabels();
 const transcript = new Transcript(document.getElementById("transcript"), labels);
-const timeline = document.getElementById("timeline");
+const timeline = new Timeline(document.getElementById("timeline"), labels);
 const badge = document.getElementById("call-state");
 const duration = document.getElementById("call-duration");
 const actionStatus = document.getElementById("action-status");
@@ -48,7 +49,7 @@ function handle(message) {
   else if (message.type === "call.transcript") transcript.delta(message);
   else if (message.type === "call.utterance") transcript.final(message);
   else if (message.type === "call.event") {
-    addTimeline(message);
+    timeline.add(message);
     voice?.timeline(message);
   }
   else if (message.type === "call.metrics") transcript.metrics(message);
@@ -58,8 +59,7 @@ function loadSnapshot(snapshot) {
   if (snapshot.target !== "call") return;
   seqs.reset();
   transcript.load(snapshot.utterances);
-  timeline.replaceChildren();
-  snapshot.events.forEach(addTimeline);
+  timeline.load(snapshot.events);
   snapshot.events.forEach((event) => voice?.timeline(event));
   showStatus(snapshot.call);
   if (!snapshot.live) {
@@ -100,20 +100,6 @@ function markEnded(status) {
   }
 }
 
-function addTimeline(event) {
-  const item = el("li");
-  item.append(
-    el("span", "offset", event.offset_ms === null || event.offset_ms === undefined ? "" : `${event.offset_ms} ms`),
-    el("span", "kind", event.kind),
-  );
-  const actor = event.actor || event.data?.actor_name;
-  if (actor) item.append(el("span", "actor", actor));
-  if (event.data && Object.keys(event.data).length) {
-    item.append(el("code", "", JSON.stringify(event.data)));
-  }
-  timeline.append(item);
-}
-
 const voiceActions = new Set(["listen", "unlisten", "take_over", "hand_back"]);
 
 function sayVoice(text, isError = false) {
@@ -146,7 +132,15 @@ document.getElementById("coach-form")?.addEventListener("submit", (event) => {
   input.value = "";
 });
 
-setInterval(() => {
-  if (!ended) duration.textContent = formatDuration(secondsSince(duration.dataset.started));
-}, 1000);
-socket.start();
+if (script.dataset.live === "1") {
+  const tick = () => {
+    if (!ended) duration.textContent = formatDuration(secondsSince(duration.dataset.started));
+  };
+  tick();
+  setInterval(tick, 1000);
+  socket.start();
+} else {
+  // A finished call: the stored record, rendered by the same code as a live one.
+  ended = true;
+  timeline.load(JSON.parse(document.getElementById("call-events").textContent));
+}

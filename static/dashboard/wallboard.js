@@ -1,10 +1,28 @@
-/** The wallboard: every live call, ticking durations, states, and today's totals. */
+/** The wallboard: KPI tiles, charts, a clock, and every live call with ticking durations. */
 
+import { drawCategories, drawHourly } from "./charts.js";
 import { el, formatDuration, formatMs, readLabels, secondsSince } from "./format.js";
+import { showTiles } from "./kpi_tiles.js";
 import { MonitorSocket, SeqTracker, showConnection } from "./monitor_socket.js";
 
 const LEAVE_AFTER_MS = 4000;
 const TOTALS_REFRESH_MS = 2000;
+const KPI_REFRESH_MS = 30000; // the last hour moves on even when no call starts or ends
+const STALE_AFTER_MS = 90000;
+const clockFormat = new Intl.DateTimeFormat("ko-KR", {
+  timeZone: "Asia/Seoul",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+const dateFormat = new Intl.DateTimeFormat("ko-KR", {
+  timeZone: "Asia/Seoul",
+  month: "long",
+  day: "numeric",
+  weekday: "short",
+});
+let updatedAt = null;
 
 const script = document.querySelector("script[data-socket]");
 const labels = readLabels();
@@ -38,7 +56,16 @@ function loadSnapshot(snapshot) {
     }
   }
   snapshot.calls.filter((call) => !seqs.last.has(call.call_sid)).forEach(showCall);
-  showTotals(snapshot.totals);
+  if (snapshot.kpis) showKpis(snapshot.kpis);
+}
+
+function showKpis(kpis) {
+  showTiles(kpis);
+  drawHourly(document.getElementById("hourly-chart"), kpis.hourly, labels);
+  drawCategories(document.getElementById("category-chart"), kpis.by_category, labels);
+  updatedAt = Date.parse(kpis.updated_at);
+  document.querySelector("#updated time").textContent = clockFormat.format(updatedAt);
+  showCount();
 }
 
 function showCall(status) {
@@ -95,17 +122,19 @@ function leave(callSid, row) {
   socket.requestResync(TOTALS_REFRESH_MS); // today's totals changed
 }
 
-function showTotals(totals) {
-  document.getElementById("total-calls").textContent = totals.calls;
-  document.getElementById("total-average").textContent = formatDuration(totals.average_seconds);
-  document.getElementById("total-transfers").textContent = totals.transfers;
-  document.getElementById("total-failures").textContent = totals.failures;
-}
-
 function showCount() {
   const live = [...rows.values()].filter((row) => !row.classList.contains("leaving")).length;
-  document.getElementById("total-live").textContent = live;
   document.getElementById("no-calls").hidden = live > 0;
+  document.querySelector("#kpi-live .value").textContent = live;
+}
+
+function tickClock() {
+  const now = Date.now();
+  document.getElementById("clock").textContent = `${dateFormat.format(now)} ${clockFormat.format(now)}`;
+  const updated = document.getElementById("updated");
+  const stale = updatedAt !== null && now - updatedAt > STALE_AFTER_MS;
+  updated.classList.toggle("stale", stale);
+  updated.title = stale ? labels.stale : "";
 }
 
 function tick() {
@@ -116,7 +145,11 @@ function tick() {
   }
 }
 
-const average = document.getElementById("total-average");
-average.textContent = formatDuration(average.dataset.seconds === "" ? null : Number(average.dataset.seconds));
-setInterval(tick, 1000);
+showKpis(JSON.parse(document.getElementById("kpis").textContent));
+tickClock();
+setInterval(() => {
+  tick();
+  tickClock();
+}, 1000);
+setInterval(() => socket.requestResync(), KPI_REFRESH_MS);
 socket.start();

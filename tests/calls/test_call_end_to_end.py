@@ -4,11 +4,13 @@ import base64
 
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from calls.models import Call, Utterance
 from calls.simulator.caller_audio import SpeechSignal
-from prompts.models import VadSettings
+from prompts.models import AgentProfile, VadSettings
 from tests.calls.waiting import delivered, eventually
+from tests.openai_sdk import validate_session_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,7 +83,7 @@ async def test_the_session_update_matches_the_stored_settings(
     audio = sent["audio"]
     assert audio["input"]["format"] == {"type": "audio/pcmu"}
     assert audio["output"]["format"] == {"type": "audio/pcmu"}
-    assert audio["input"]["transcription"]["language"] == "ko"
+    assert audio["input"]["transcription"] == {"model": "gpt-live-transcribe", "languages": ["ko"]}
     detection = audio["input"]["turn_detection"]
     assert detection["type"] == "server_vad"
     assert detection["silence_duration_ms"] == 1100
@@ -89,6 +91,45 @@ async def test_the_session_update_matches_the_stored_settings(
     assert audio["input"]["noise_reduction"] == {"type": "near_field"}
     assert "temperature" not in sent and "turn_detection" not in sent
     assert session.config["audio"]["input"]["turn_detection"]["silence_duration_ms"] == 1100
+
+
+async def test_the_call_uses_the_profile_models_and_stores_the_session_it_sent(
+    fake_ai, make_caller, default_profile, drained
+):
+    await database_sync_to_async(
+        lambda: AgentProfile.objects.filter(pk=default_profile.pk).update(
+            realtime_model="gpt-realtime-2",
+            reasoning_effort="medium",
+            transcription_model="gpt-transcribe",
+            keywords="강남점\n한빛카드",
+        )
+    )()
+    call = await make_caller().dial()
+    # The early connection (default model, opened before `start`) may or may not have been
+    # accepted before the call switched to its own model; it is never configured.
+    session = await fake_ai.next_session()
+    early = []
+    while session.config["model"] == settings.OPENAI_REALTIME_MODEL:
+        early.append(session)
+        session = await fake_ai.next_session()
+    update = await session.wait_for_client_event("session.update")
+    await call.wait_for(lambda c: c.heard_ms > 0, timeout=10)
+    assert len(early) <= 1
+    assert not any(
+        r.event for s in early for r in s.received if r.event["type"] == "session.update"
+    )
+    await call.hang_up()
+    await drained()
+    validate_session_update(update)
+    assert session.config["model"] == "gpt-realtime-2"  # from ?model=, the call's frozen choice
+    assert update["session"]["reasoning"] == {"effort": "medium"}
+    assert update["session"]["audio"]["input"]["transcription"]["keywords"] == [
+        "강남점",
+        "한빛카드",
+    ]
+    stored = await database_sync_to_async(Call.objects.get)()
+    assert stored.config["model"] == "gpt-realtime-2"
+    assert stored.session_config == update["session"]
 
 
 async def test_a_conversation_is_logged_with_caller_and_agent_lines(fake_ai, make_caller, drained):

@@ -24,7 +24,8 @@ async def test_healthz_is_200_when_everything_answers(async_client):
     assert body["channel_layer"]["ok"] is True
 
 
-async def test_healthz_is_503_naming_an_unreachable_redis(async_client):
+async def test_healthz_is_503_naming_an_unreachable_redis(async_client, staff_user):
+    await async_client.aforce_login(staff_user)  # the reasons are for staff
     with override_settings(CHANNEL_LAYERS=UNREACHABLE_REDIS):
         response = await async_client.get("/healthz")
     assert response.status_code == 503

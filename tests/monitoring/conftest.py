@@ -5,10 +5,10 @@ import itertools
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from calls.models import Call
+from tests.conftest import grant
 
 _numbers = itertools.count(1)
 
@@ -61,8 +61,7 @@ def controller(django_user_model):
     user = django_user_model.objects.create_user(
         username="controller", password="pw-controller-1", is_staff=True
     )
-    user.user_permissions.add(Permission.objects.get(codename="control_call"))
-    return user
+    return grant(user, "view_call", "control_call")
 
 
 @pytest.fixture

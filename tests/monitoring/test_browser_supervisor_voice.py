@@ -77,7 +77,7 @@ async def daphne_server(tmp_path, fake_ai):
 async def caller_line(call, stop: asyncio.Event) -> None:
     """The caller speaks a short tone every two seconds until told to stop, then hangs up."""
     try:
-        while not stop.is_set():
+        while not stop.is_set() and call.streaming:
             await call.send_audio(tone_ulaw(CALLER_HZ, 600))
             await call.send_silence(1400)
         await call.hang_up()
@@ -123,90 +123,94 @@ async def test_a_supervisor_listens_takes_over_and_hands_back_in_the_browser(
     line = asyncio.create_task(caller_line(call, stop))
     session = await fake_ai.next_session()
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                *CHROMIUM_ARGS,
-                "--autoplay-policy=no-user-gesture-required",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={microphone}",
-            ],
-        )
-        viewport = {"width": 1400, "height": 1000}
-        context = await browser.new_context(locale="ko-KR", viewport=viewport)
-        page = await context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.on("console", lambda message: print("browser:", message.text))
-        await page.goto(f"{daphne_server.base_url}/dashboard/calls/{call.call_sid}/")
-        await page.fill("#id_username", "boss")
-        await page.fill("#id_password", PASSWORD)
-        await page.click("input[type=submit]")
-        await page.wait_for_url(f"**/dashboard/calls/{call.call_sid}/")
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=[
+                    *CHROMIUM_ARGS,
+                    "--autoplay-policy=no-user-gesture-required",
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-audio-capture={microphone}",
+                ],
+            )
+            viewport = {"width": 1400, "height": 1000}
+            context = await browser.new_context(locale="ko-KR", viewport=viewport)
+            page = await context.new_page()
+            page.on("dialog", lambda dialog: dialog.accept())
+            page.on("console", lambda message: print("browser:", message.text))
+            await page.goto(f"{daphne_server.base_url}/dashboard/calls/{call.call_sid}/")
+            await page.fill("#id_username", "boss")
+            await page.fill("#id_password", PASSWORD)
+            await page.click("input[type=submit]")
+            await page.wait_for_url(f"**/dashboard/calls/{call.call_sid}/")
 
-        # 1. Listen: the worklet receives the caller's tone and the agent's audio.
-        await page.click("#listen")
-        await expect(page.locator("#listen")).to_have_attribute("aria-pressed", "true")
-        await meter_reaches(page, f"Math.abs(m.callerHz - {CALLER_HZ}) < {CALLER_HZ * 0.04}")
-        await meter_reaches(page, "m.agentFrames > 0")
-        await expect(page.locator("#timeline")).to_contain_text("supervisor_listen")
-        await page.screenshot(path=screens / "1-listening.png", full_page=True)
+            # 1. Listen: the worklet receives the caller's tone and the agent's audio.
+            await page.click("#listen")
+            await expect(page.locator("#listen")).to_have_attribute("aria-pressed", "true")
+            await meter_reaches(page, f"Math.abs(m.callerHz - {CALLER_HZ}) < {CALLER_HZ * 0.04}")
+            await meter_reaches(page, "m.agentFrames > 0")
+            listening = page.locator('#timeline li[data-kind="supervisor_listen"]')
+            await expect(listening).to_have_count(1)
+            await page.screenshot(path=screens / "1-listening.png", full_page=True)
 
-        # 2. Take over: the AI stops; the caller hears the supervisor's tone, no AI after it.
-        await page.click("#take-over")
-        await expect(page.locator("#voice-status")).to_have_text(
-            "고객과 직접 통화 중입니다. AI는 말하지 않습니다.", timeout=WAIT_MS
-        )
-        taken_at = call.now_ms
-        await expect(page.locator("#voice-holder")).to_have_text("boss 님이 직접 응대 중")
-        await meter_reaches(page, "m.microphoneFrames >= 150")  # 3 s of microphone
-        await expect(page.locator("#transcript .line.supervisor").first).to_be_visible(
-            timeout=WAIT_MS
-        )
-        await page.screenshot(path=screens / "2-taken-over.png", full_page=True)
-        after = heard_since(call, taken_at)
-        assert len(after) > 8 * 1000  # more than a second of the supervisor reached the caller
-        assert abs(dominant_hz(after) - SUPERVISOR_HZ) < 25
-        ai_level = max(level_at(after, hz) for hz in AI_TONES_HZ)
-        assert ai_level < 0.02 * level_at(after, SUPERVISOR_HZ)
+            # 2. Take over: the AI stops; the caller hears the supervisor's tone, no AI after it.
+            await page.click("#take-over")
+            await expect(page.locator("#voice-status")).to_have_text(
+                "고객과 직접 통화 중입니다. AI는 말하지 않습니다.", timeout=WAIT_MS
+            )
+            taken_at = call.now_ms
+            await expect(page.locator("#voice-holder")).to_have_text("boss 님이 직접 응대 중")
+            await meter_reaches(page, "m.microphoneFrames >= 150")  # 3 s of microphone
+            await expect(page.locator("#transcript .line.supervisor").first).to_be_visible(
+                timeout=WAIT_MS
+            )
+            await page.screenshot(path=screens / "2-taken-over.png", full_page=True)
+            after = heard_since(call, taken_at)
+            assert len(after) > 8 * 1000  # more than a second of the supervisor reached the caller
+            assert abs(dominant_hz(after) - SUPERVISOR_HZ) < 25
+            ai_level = max(level_at(after, hz) for hz in AI_TONES_HZ)
+            assert ai_level < 0.02 * level_at(after, SUPERVISOR_HZ)
 
-        # 3. Hand back: the AI hears what the supervisor said, and speaks again.
-        await page.fill("#hand-back-note", "고객에게 환불 절차를 안내하세요.")
-        await page.click("#hand-back")
-        await expect(page.locator("#voice-status")).to_have_text(
-            "통화를 AI에게 돌려주었습니다.", timeout=WAIT_MS
-        )
-        handed_at = call.now_ms
-        transcriber = fake_ai.sessions[1]
-        transcribed = [
-            r.event["transcript"]
-            for r in transcriber.sent
-            if r.event.get("type") == "conversation.item.input_audio_transcription.completed"
-        ]
-        assistant_items = [
-            r.event["item"]["content"][0]["text"]
-            for r in session.received
-            if r.event
-            and r.event.get("type") == "conversation.item.create"
-            and r.event["item"].get("role") == "assistant"
-        ]
-        assert transcribed and assistant_items[: len(transcribed)] == transcribed
-        resume = await session.wait_for_client_event(
-            lambda e: e["type"] == "response.create" and e["event_id"].startswith("evt_resume")
-        )
-        assert resume["response"]["instructions"].startswith("상담사가 통화를 AI 상담원에게")
-        async with asyncio.timeout(WAIT_MS / 1000):
-            while len(heard_since(call, handed_at)) < 8 * 400:  # noqa: ASYNC110 - caller state
-                await asyncio.sleep(0.05)
-        again = heard_since(call, handed_at)
-        assert min(abs(dominant_hz(again) - hz) for hz in AI_TONES_HZ) < 25
-        await expect(page.locator("#timeline")).to_contain_text("supervisor_hand_back")
-        await page.screenshot(path=screens / "3-handed-back.png", full_page=True)
-        await browser.close()
-
-    stop.set()
+            # 3. Hand back: the AI hears what the supervisor said, and speaks again.
+            await page.fill("#hand-back-note", "고객에게 환불 절차를 안내하세요.")
+            await page.click("#hand-back")
+            await expect(page.locator("#voice-status")).to_have_text(
+                "통화를 AI에게 돌려주었습니다.", timeout=WAIT_MS
+            )
+            handed_at = call.now_ms
+            transcriber = fake_ai.sessions[1]
+            transcribed = [
+                r.event["transcript"]
+                for r in transcriber.sent
+                if r.event.get("type") == "conversation.item.input_audio_transcription.completed"
+            ]
+            supervisor_items = [  # the supervisor's turns, as the agent's own (not the greeting's)
+                r.event["item"]["content"][0]["text"]
+                for r in session.received
+                if r.event
+                and r.event.get("type") == "conversation.item.create"
+                and r.event["item"].get("role") == "assistant"
+                and r.event.get("event_id", "").startswith("evt_sv")
+            ]
+            assert transcribed and supervisor_items == transcribed
+            resume = await session.wait_for_client_event(
+                lambda e: e["type"] == "response.create" and e["event_id"].startswith("evt_resume")
+            )
+            assert resume["response"]["instructions"].startswith("상담사가 통화를 AI 상담원에게")
+            async with asyncio.timeout(WAIT_MS / 1000):
+                while len(heard_since(call, handed_at)) < 8 * 400:  # noqa: ASYNC110 - caller state
+                    await asyncio.sleep(0.05)
+            again = heard_since(call, handed_at)
+            assert min(abs(dominant_hz(again) - hz) for hz in AI_TONES_HZ) < 25
+            handed = page.locator('#timeline li[data-kind="supervisor_hand_back"]')
+            await expect(handed).to_contain_text("고객에게 환불 절차를 안내하세요.")
+            await page.screenshot(path=screens / "3-handed-back.png", full_page=True)
+            await browser.close()
+    finally:
+        stop.set()  # the caller hangs up (its loop also ends when the stream does)
     await asyncio.wait_for(line, 20)
     for name in ("1-listening.png", "2-taken-over.png", "3-handed-back.png"):
         assert (screens / name).stat().st_size > 10_000

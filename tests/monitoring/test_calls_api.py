@@ -52,7 +52,7 @@ def test_a_staff_token_lists_calls_with_masked_numbers_and_filters(client, staff
     token, raw = issue_token(staff_user)
     body = client.get(reverse("api-calls"), {"status": "failed"}, **bearer(raw)).json()
     assert [c["call_sid"] for c in body["results"]] == [failed.call_sid]
-    assert body["results"][0]["from_number"] == "•••••••••5678"
+    assert body["results"][0]["from_number"] == "010-****-5678"
     assert body["next_cursor"] is None
     token.refresh_from_db()
     assert token.last_used_at is not None

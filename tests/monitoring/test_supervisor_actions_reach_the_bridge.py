@@ -74,7 +74,7 @@ async def test_the_call_page_streams_a_korean_turn_live_in_sequence(
     states = [m["state"] for m in turn if m["type"] == "call.status"]
     assert "caller_speaking" in states and "agent_speaking" in states
     assert any(m["type"] == "call.transcript" for m in turn)
-    assert {m["from_number"] for m in turn if m["type"] == "call.status"} == {"•••••••••5678"}
+    assert {m["from_number"] for m in turn if m["type"] == "call.status"} == {"010-****-5678"}
 
     await call.hang_up()
     board = await receive_until(wallboard, ended)

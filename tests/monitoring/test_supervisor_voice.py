@@ -60,11 +60,12 @@ def client_events(session, kind: str) -> list[dict]:
 async def test_without_listen_call_a_supervisor_cannot_listen(
     fake_ai,  # noqa: F811
     make_caller,  # noqa: F811
-    staff_user,
+    django_user_model,
     recorded_audio,
 ):
+    watcher = await user_with(django_user_model, "watcher")  # may watch, not listen
     call = await make_caller(clock="real").dial()
-    page = await socket_for(staff_user)
+    page = await socket_for(watcher)
     await page.send({"action": "listen", "call_sid": call.call_sid})
     refused = await page.wait_for(lambda r: r.message(type="error"))
     assert refused["code"] == "forbidden" and refused["action"] == "listen"
@@ -225,7 +226,11 @@ async def test_taking_over_silences_the_ai_and_the_caller_hears_the_supervisor_u
     assert all(d["response"]["status"] != "completed" for d in done[1:])  # no new AI answer
 
     item = await session.wait_for_client_event(
-        lambda e: e["type"] == "conversation.item.create" and e["item"].get("role") == "assistant"
+        lambda e: (
+            e["type"] == "conversation.item.create"
+            and e["item"].get("role") == "assistant"
+            and e["event_id"].startswith("evt_sv")
+        )  # not a greeting replayed as the agent's words
     )
     spoken = item["item"]["content"][0]["text"]
     assert spoken  # what the transcription session heard the supervisor say

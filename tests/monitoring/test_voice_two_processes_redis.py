@@ -70,7 +70,7 @@ class Supervisor:
 async def caller_line(call, stop: asyncio.Event):
     """The caller speaks a tone every two seconds until told to stop, then hangs up."""
     try:
-        while not stop.is_set():
+        while not stop.is_set() and call.streaming:
             await call.send_audio(tone_ulaw(CALLER_HZ, 600))
             await call.send_silence(1400)
         await call.hang_up()

@@ -43,13 +43,13 @@ def level_at(ulaw: bytes, hz: float) -> float:
 
 
 async def user_with(django_user_model, username: str, *codenames: str):
-    """A staff member with these call permissions."""
+    """A staff member who may watch calls, with these call permissions too."""
 
     def create():
         user = django_user_model.objects.create_user(
             username=username, password=f"pw-{username}-1", is_staff=True
         )
-        for codename in codenames:
+        for codename in ("view_call", *codenames):
             user.user_permissions.add(Permission.objects.get(codename=codename))
         return user
 

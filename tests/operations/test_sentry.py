@@ -9,7 +9,7 @@ from django.test import Client
 from sentry_sdk.transport import Transport
 
 from arsproject.observability import FILTERED, Scrubber, init_sentry
-from tests.foundation.test_configuration import start_settings
+from tests.foundation.test_configuration import STRONG_SECRET_KEY, start_settings
 
 DSN = "https://public@sentry.example.test/1"
 CALL_TOKEN = "Tq8mYbq0w3tZ3M5j4e8pXkQ2"
@@ -110,7 +110,8 @@ SENTRY_STATE = (
 
 
 def test_settings_turn_sentry_on_only_when_the_dsn_is_set():
-    on = start_settings({"SENTRY_DSN": DSN, "ENVIRONMENT": "staging"}, expr=SENTRY_STATE)
+    staging = {"SENTRY_DSN": DSN, "ENVIRONMENT": "staging", "SECRET_KEY": STRONG_SECRET_KEY}
+    on = start_settings(staging, expr=SENTRY_STATE)
     off = start_settings({"SENTRY_DSN": ""}, expr=SENTRY_STATE)
     assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
     assert "(True, 'staging', False)" in on.stdout

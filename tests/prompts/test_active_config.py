@@ -26,7 +26,7 @@ def test_the_profile_that_answers_the_number_is_used(sales_profile):
     assert config.instructions == "영업 지침"
     assert config.vad.silence_duration_ms == 500
     assert config.vad.threshold == 0.6
-    assert config.model == "gpt-realtime"
+    assert config.model == "gpt-realtime-2.1"  # OPENAI_REALTIME_MODEL, the profile left it empty
 
 
 def test_other_numbers_fall_back_to_the_default(sales_profile, default_profile):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from prompts.models import VadSettings
+from tests.prompts.admin_forms import profile_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -47,36 +48,6 @@ def test_idle_timeout_needs_server_vad(default_profile):
     with pytest.raises(ValidationError) as error:
         vad.save()
     assert "idle_timeout_ms" in error.value.message_dict
-
-
-def profile_form_data(profile, **vad_overrides):
-    """The admin's profile form as a browser would post it, with VAD fields overridden."""
-    vad = profile.vad
-    data = {
-        "name": profile.name,
-        "is_default": "on",
-        "transfer_digit": profile.transfer_digit,
-        "recording_retention_days": "30",
-        "numbers-TOTAL_FORMS": "0",
-        "numbers-INITIAL_FORMS": "0",
-        "vad-TOTAL_FORMS": "1",
-        "vad-INITIAL_FORMS": "1",
-        "vad-0-id": str(vad.pk),
-        "vad-0-profile": str(profile.pk),
-        "vad-0-turn_detection_type": vad.turn_detection_type,
-        "vad-0-threshold": str(vad.threshold),
-        "vad-0-prefix_padding_ms": str(vad.prefix_padding_ms),
-        "vad-0-silence_duration_ms": str(vad.silence_duration_ms),
-        "vad-0-eagerness": vad.eagerness,
-        "vad-0-interrupt_response": "on",
-        "vad-0-create_response": "on",
-        "vad-0-idle_timeout_ms": "",
-        "vad-0-noise_reduction": vad.noise_reduction,
-        "versions-TOTAL_FORMS": "0",
-        "versions-INITIAL_FORMS": "0",
-    }
-    data.update({f"vad-0-{key}": value for key, value in vad_overrides.items()})
-    return data
 
 
 def test_the_admin_refuses_an_out_of_range_threshold_in_korean(client, superuser, default_profile):

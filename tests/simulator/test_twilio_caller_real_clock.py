@@ -15,8 +15,9 @@ async def test_frames_are_paced_in_real_time_without_drift():
         elapsed = time.monotonic() - started
         await call.hang_up()
 
-    # Absolute deadlines: the tenth frame cannot leave before 200 ms after stream start.
-    assert 0.18 <= elapsed < 1.0
+    # Absolute deadlines: the tenth frame cannot leave before 180 ms after stream start, and the
+    # stream started a little before `started` (dialling returns after it), so allow that much.
+    assert 0.15 <= elapsed < 1.0
     timestamps = [m["media"]["timestamp"] for m in stream.events("media")]
     assert timestamps[:10] == [str(20 * n) for n in range(1, 11)]
 

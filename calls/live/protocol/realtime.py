@@ -31,6 +31,7 @@ from calls.live.protocol.realtime_events import (  # noqa: F401  (re-exported)
     UnknownEvent,
     parse_server_event,
 )
+from calls.live.protocol.session_options import model_options, output_voice, transcription
 from prompts.snapshot import CallConfig
 
 BYTES_PER_MS = {"pcmu": 8, "pcm16": 48}
@@ -96,16 +97,14 @@ def build_session(config: CallConfig, audio_format: str) -> dict:
             "input": {
                 "format": dict(audio_format_object),
                 "noise_reduction": None if noise == "none" else {"type": noise},
-                "transcription": {
-                    "model": "gpt-4o-transcribe",
-                    "language": config.transcription_language,
-                },
+                "transcription": transcription(config),
                 "turn_detection": turn_detection(config),
             },
-            "output": {"format": dict(audio_format_object), "voice": config.voice},
+            "output": {"format": dict(audio_format_object), "voice": output_voice(config)},
         },
-        "tools": TOOLS,
+        "tools": TOOLS + [tool.function_tool() for tool in config.tools],
         "tool_choice": "auto",
+        **model_options(config),
     }
 
 
@@ -143,6 +142,34 @@ def response_create(event_id: str, instructions: str | None = None) -> str:
     if instructions:
         event["response"] = {"instructions": instructions}
     return dumps(event)
+
+
+def out_of_band_response(
+    event_id: str,
+    instructions: str,
+    items: list[dict] | None,
+    modality: str = "audio",
+    metadata: dict | None = None,
+) -> str:
+    """response.create beside the conversation: adds nothing to it; reads only `items` if given.
+
+    Without `items` it reads the conversation so far (a post-call summary does that).
+    """
+    response: dict[str, Any] = {
+        "conversation": "none",
+        "instructions": instructions,
+        "output_modalities": [modality],
+    }
+    if items is not None:
+        response["input"] = items
+    if metadata:
+        response["metadata"] = metadata
+    return dumps({"type": "response.create", "event_id": event_id, "response": response})
+
+
+def system_message(text: str) -> dict:
+    """A system message item, for an out-of-band response's input."""
+    return {"type": "message", "role": "system", "content": [{"type": "input_text", "text": text}]}
 
 
 def response_cancel(event_id: str, response_id: str = "") -> str:

@@ -92,6 +92,7 @@ class ResponseCreated(ServerEvent):
     """A response started."""
 
     response_id: str
+    metadata: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,7 @@ class ResponseDone(ServerEvent):
     status: str
     usage: dict = field(default_factory=dict)
     output: list = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
 
 
 def _field(data: dict, key: str, kind=str):
@@ -190,7 +192,13 @@ def _response_done(data: dict) -> ResponseDone:
         str(response.get("status", "")),
         usage if isinstance(usage, dict) else {},
         [item for item in output if isinstance(item, dict)] if isinstance(output, list) else [],
+        _metadata(response),
     )
+
+
+def _metadata(response: dict) -> dict:
+    metadata = response.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
 
 
 def _audio_delta(data: dict) -> AudioDelta:
@@ -219,7 +227,9 @@ _PARSERS = {
         _field(d, "audio_end_ms", int),
     ),
     "response.created": lambda d: ResponseCreated(
-        d["type"], str(_field(d, "response", dict).get("id", ""))
+        d["type"],
+        str(_field(d, "response", dict).get("id", "")),
+        _metadata(d["response"]),
     ),
     "response.output_audio.delta": _audio_delta,
     "response.output_audio_transcript.delta": lambda d: AgentTranscriptDelta(

@@ -20,21 +20,55 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         """Declare the listening address, the accepted key, the script and the pacing."""
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=9100, help="0 picks a free port")
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=9100,
+            help="port to listen on; 0 picks a free one (default 9100)",
+        )
         parser.add_argument(
             "--api-key",
             help="bearer key clients must send (default: settings.OPENAI_API_KEY, else sk-test)",
         )
-        parser.add_argument("--script", help="JSON file with caller_lines and agent_turns")
+        parser.add_argument(
+            "--script",
+            help="JSON file with caller_lines and agent_turns (default: built-in Korean script)",
+        )
         # Defaults follow the reference's suggested timing (§9): audio faster than real time,
         # first audio a few hundred ms after response.created.
-        parser.add_argument("--speed", type=float, default=5.0, help="x real time; 0 = max")
-        parser.add_argument("--first-audio-delay-ms", type=int, default=400)
-        parser.add_argument("--transcription-delay-ms", type=int, default=300)
-        parser.add_argument("--chunk-ms", type=int, default=100)
-        parser.add_argument("--ms-per-char", type=int, default=70)
-        parser.add_argument("--session-max-seconds", type=float, default=3600)
+        parser.add_argument(
+            "--speed", type=float, default=5.0, help="audio pace, x real time; 0 = max (default 5)"
+        )
+        parser.add_argument(
+            "--first-audio-delay-ms",
+            type=int,
+            default=400,
+            help="response.created to first audio, ms (default 400)",
+        )
+        parser.add_argument(
+            "--transcription-delay-ms",
+            type=int,
+            default=300,
+            help="caller's end of speech to transcript, ms (default 300)",
+        )
+        parser.add_argument(
+            "--chunk-ms", type=int, default=100, help="audio per output delta, ms (default 100)"
+        )
+        parser.add_argument(
+            "--ms-per-char",
+            type=int,
+            default=70,
+            help="speech length per character of agent text, ms (default 70)",
+        )
+        parser.add_argument(
+            "--session-max-seconds",
+            type=float,
+            default=3600,
+            help="session length limit, s (default 3600, OpenAI's 60 minutes)",
+        )
 
     def handle(self, *args, **options) -> None:
         """Build the server and run it; Ctrl-C stops it cleanly."""

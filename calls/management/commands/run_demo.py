@@ -11,15 +11,19 @@ import asyncio
 import logging
 import os
 import random
+import secrets
 import sys
 import urllib.request
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from calls.demo.accounts import ensure_staff_account
-from calls.demo.conversation import DEMO_SCRIPT, place_demo_call
+from calls.demo.business_api import BusinessApi
+from calls.demo.conversation import DEMO_SCRIPT, demo_script, place_demo_call, profile_greeting
+from calls.demo.tools import DEMO_TOKEN_ENV, ensure_demo_tool
 from calls.simulator.fake_realtime import FakeRealtimeServer
 from calls.simulator.twilio_caller import TwilioCaller
 
@@ -30,8 +34,8 @@ DIALLED_NUMBER = "+8215880000"
 STARTUP_SECONDS = 30
 
 
-def demo_env(host: str, port: int, realtime_url: str) -> dict:
-    """The server's environment: local demo credentials and the fake Realtime URL."""
+def demo_env(host: str, port: int, realtime_url: str, orders_token: str) -> dict:
+    """The server's environment: local demo credentials, the fake Realtime URL, tool access."""
     env = dict(os.environ)
     env.update(
         {
@@ -43,6 +47,8 @@ def demo_env(host: str, port: int, realtime_url: str) -> dict:
             "TWILIO_STREAM_ENDPOINT": f"ws://{host}:{port}/twilio/stream",
             "HUMAN_AGENT_NUMBER": env.get("HUMAN_AGENT_NUMBER") or "+8215880001",
             "PORT": str(port),
+            "TOOL_ALLOWED_HOSTS": "127.0.0.1",
+            DEMO_TOKEN_ENV: orders_token,
         }
     )
     return env
@@ -60,19 +66,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         """Where to listen, how many calls at once, how fast the fake model talks."""
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=settings.PORT)
-        parser.add_argument("--concurrent", type=int, default=3, help="calls at the same time")
-        parser.add_argument("--calls", type=int, default=0, help="stop after N calls (0: never)")
-        parser.add_argument("--speed", type=float, default=1.5, help="fake model, x real time")
-        parser.add_argument("--username", default="demo")
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)"
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=settings.PORT,
+            help=f"port to serve on (default {settings.PORT}, $PORT)",
+        )
+        parser.add_argument(
+            "--concurrent", type=int, default=3, help="simulated calls at the same time (default 3)"
+        )
+        parser.add_argument(
+            "--calls", type=int, default=0, help="stop after N calls (default 0: never stop)"
+        )
+        parser.add_argument(
+            "--speed", type=float, default=1.5, help="fake model speed, x real time (default 1.5)"
+        )
+        parser.add_argument(
+            "--username", default="demo", help="the demo staff account to create (default demo)"
+        )
 
     def handle(self, *args, **options):
         """Migrate, create the demo account, then run the stack."""
         for noisy in ("websockets", "calls.simulator"):  # one line per connection otherwise
             logging.getLogger(noisy).setLevel(logging.WARNING)
         call_command("migrate", interactive=False, verbosity=0)
-        password = ensure_staff_account(options["username"])
+        password = ensure_staff_account(options["username"], tour=True)
         try:
             asyncio.run(self.run_stack(options, password))
         except KeyboardInterrupt:
@@ -89,10 +110,13 @@ class Command(BaseCommand):
             transcription_delay_ms=300,
         )
         await fake.start()
+        orders = BusinessApi(token=secrets.token_urlsafe(16), slow_seconds=2.5)
+        orders_url = await orders.start()
+        await sync_to_async(ensure_demo_tool)(orders_url)
         server = await asyncio.create_subprocess_exec(
             *(sys.executable, "manage.py", "serve", "--host", host, "--port", str(port)),
             cwd=settings.BASE_DIR,
-            env=demo_env(host, port, fake.url),
+            env=demo_env(host, port, fake.url, orders.token),
             stdout=asyncio.subprocess.DEVNULL,
         )
         try:
@@ -107,6 +131,7 @@ class Command(BaseCommand):
                 except TimeoutError:
                     server.kill()
             await fake.stop()
+            await orders.stop()
 
     def banner(self, host: str, port: int, username: str, password: str) -> None:
         """Tell the newcomer where to look and how to log in."""
@@ -117,6 +142,7 @@ class Command(BaseCommand):
                 f"  관리자:   http://{host}:{port}/admin/\n"
                 f"  아이디:   {username}\n"
                 f"  비밀번호: {password}\n"
+                "  업무 도구: lookup_order (데모 주문 API, 주문 2024는 일부러 느림)\n"
             )
         )
 
@@ -134,6 +160,9 @@ class Command(BaseCommand):
                         if remaining <= 0:
                             return
                         remaining -= 1
+                # Each call opens with the greeting the profile has now: an edit shows at once.
+                greeting = await sync_to_async(profile_greeting)(DIALLED_NUMBER)
+                fake.script = demo_script(greeting)
                 await self.one_call(host, port)
                 fake.sessions.clear()  # keep a long demo's memory flat
                 await asyncio.sleep(random.uniform(1.0, 4.0))

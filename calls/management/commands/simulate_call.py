@@ -28,29 +28,57 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         """Declare where to call, who calls whom, how long, on which clock, saying what."""
         port = getattr(settings, "PORT", 8080)
-        parser.add_argument("--base-url", default=f"http://127.0.0.1:{port}")
+        parser.add_argument(
+            "--base-url",
+            default=f"http://127.0.0.1:{port}",
+            help=f"where requests really go (default http://127.0.0.1:{port})",
+        )
         parser.add_argument(
             "--public-base-url",
             help="URL Twilio believes it calls, used for signatures "
             "(default: settings.APP_PUBLIC_BASE_URL, else --base-url)",
         )
-        parser.add_argument("--from", dest="from_number", default="+821012345678")
-        parser.add_argument("--to", dest="to_number", default="+8215880000")
         parser.add_argument(
-            "--seconds", type=float, default=30.0, help="call length if nobody hangs up"
+            "--from",
+            dest="from_number",
+            default="+821012345678",
+            help="caller number (default +821012345678)",
         )
         parser.add_argument(
-            "--realtime", action="store_true", help="send frames every 20 ms of wall-clock time"
+            "--to",
+            dest="to_number",
+            default="+8215880000",
+            help="dialled number (default +8215880000)",
+        )
+        parser.add_argument(
+            "--seconds",
+            type=float,
+            default=30.0,
+            help="call length if nobody hangs up (default 30)",
+        )
+        parser.add_argument(
+            "--realtime",
+            action="store_true",
+            help="send frames every 20 ms of wall-clock time (default: virtual clock, full speed)",
         )
         parser.add_argument(
             "--speech-script",
             default=DEFAULT_SCRIPT,
-            help="steps speech:MS[@DBFS], silence:MS, dtmf:KEYS, wav:PATH (inline or a file)",
+            help="steps speech:MS[@DBFS], silence:MS, dtmf:KEYS, wav:PATH (inline or a file; "
+            f"default {DEFAULT_SCRIPT!r})",
         )
-        parser.add_argument("--auth-token", help="default: settings.TWILIO_AUTH_TOKEN")
-        parser.add_argument("--account-sid", help="default: settings.TWILIO_ACCOUNT_SID")
-        parser.add_argument("--voice-path", default="/twilio/voice")
-        parser.add_argument("--status-callback-path", default="/twilio/status")
+        parser.add_argument("--auth-token", help="signing token (default: TWILIO_AUTH_TOKEN)")
+        parser.add_argument("--account-sid", help="AccountSid sent (default: TWILIO_ACCOUNT_SID)")
+        parser.add_argument(
+            "--voice-path",
+            default="/twilio/voice",
+            help="voice webhook path (default /twilio/voice)",
+        )
+        parser.add_argument(
+            "--status-callback-path",
+            default="/twilio/status",
+            help="status callback path, empty for none (default /twilio/status)",
+        )
 
     def handle(self, *args, **options) -> None:
         """Run the call to completion and print its log and outcome."""
@@ -59,6 +87,8 @@ class Command(BaseCommand):
         except (OSError, ValueError) as problem:
             raise CommandError(f"--speech-script: {problem}") from None
         caller = self._caller(options)
+        voice_url = caller.router.public(options["voice_path"])
+        self.stdout.write(f"calling {caller.router.route(voice_url)} (signed for {voice_url})")
         try:
             call, result = asyncio.run(place_call(caller, steps, options["seconds"]))
         except CallFailed as problem:
