@@ -6,11 +6,13 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from arsproject import memory_upkeep, twisted_writes
+from arsproject import lean_websocket, memory_upkeep, twisted_reads, twisted_writes
 
 memory_upkeep.limit_arenas()  # before daphne's threads allocate: one arena each would fragment
 
 twisted_writes.install()  # daphne sends each frame at once instead of on the next loop turn
+twisted_reads.install()  # socket events skip Twisted's per-event log context
+lean_websocket.install()  # cheaper unmasking and no per-frame debug/observer work in autobahn
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arsproject.settings")
 django_http = get_asgi_application()
@@ -24,6 +26,8 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.urls import path  # noqa: E402
 
 from calls.live.media_stream import MediaStreamConsumer  # noqa: E402
+
+twisted_writes.send_buffer_limit = settings.SEND_BUFFER_LIMIT_BYTES
 from calls.monitoring.monitor_consumer import MonitorConsumer  # noqa: E402
 
 # In production nginx serves /static/ (deploy/nginx); locally daphne serves it itself.

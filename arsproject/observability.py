@@ -1,4 +1,4 @@
-"""Error reporting to Sentry, with every secret and phone number scrubbed before it leaves.
+"""Error reporting to Sentry, with every secret and personal number scrubbed before it leaves.
 
 Called from settings when SENTRY_DSN is set. Sentry's own scrubber knows generic names
 ("password", "token"); ours also knows this service's secrets by value (the Twilio auth token,
@@ -16,6 +16,8 @@ import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.utils import BadDsn
+
+from calls.compliance.log_redaction import mask_text
 
 FILTERED = "[Filtered]"
 MIN_SECRET_LENGTH = 6  # shorter values would blank out ordinary words
@@ -95,7 +97,7 @@ class Scrubber:
                 text = pattern.sub(lambda m: m.group(1) + FILTERED, text)
             else:
                 text = pattern.sub(FILTERED, text)
-        return text
+        return mask_text(text)  # what callers said: phone, RRN, card, account, e-mail
 
 
 def stack_frames(event: dict) -> list[dict]:

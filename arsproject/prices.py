@@ -7,25 +7,45 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
-# USD per 1,000,000 tokens, read from https://openai.com/api/pricing/ on PRICES_TAKEN_ON.
-PRICES_TAKEN_ON = "2025-10-06"
+# USD per 1,000,000 tokens, read from the model pages of https://developers.openai.com/api/docs/models
+# on PRICES_TAKEN_ON (the retiring gpt-realtime and gpt-realtime-mini as listed before).
+PRICES_TAKEN_ON = "2026-12-06"
+_FULL = {"text_input": "4.00", "cached_text_input": "0.40", "audio_input": "32.00"}
+_MINI = {
+    "text_input": "0.60",
+    "cached_text_input": "0.06",
+    "audio_input": "10.00",
+    "cached_audio_input": "0.30",
+    "text_output": "2.40",
+    "audio_output": "20.00",
+}
 DEFAULT_PRICES = {
-    "gpt-realtime": {
-        "text_input": "4.00",
-        "cached_text_input": "0.40",
-        "audio_input": "32.00",
+    "gpt-realtime-2.1": {
+        **_FULL,
+        "cached_audio_input": "0.40",
+        "text_output": "24.00",
+        "audio_output": "64.00",
+    },
+    "gpt-realtime-2": {
+        **_FULL,
+        "cached_audio_input": "0.40",
+        "text_output": "24.00",
+        "audio_output": "64.00",
+    },
+    "gpt-realtime-2.1-mini": dict(_MINI),
+    "gpt-realtime-1.5": {
+        **_FULL,
         "cached_audio_input": "0.40",
         "text_output": "16.00",
         "audio_output": "64.00",
     },
-    "gpt-realtime-mini": {
-        "text_input": "0.60",
-        "cached_text_input": "0.06",
-        "audio_input": "10.00",
-        "cached_audio_input": "0.30",
-        "text_output": "2.40",
-        "audio_output": "20.00",
+    "gpt-realtime": {
+        **_FULL,
+        "cached_audio_input": "0.40",
+        "text_output": "16.00",
+        "audio_output": "64.00",
     },
+    "gpt-realtime-mini": dict(_MINI),
 }
 PRICE_KEYS = tuple(DEFAULT_PRICES["gpt-realtime"])
 

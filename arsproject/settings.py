@@ -78,9 +78,27 @@ SHUTDOWN_GRACE_SECONDS = env.int("SHUTDOWN_GRACE_SECONDS", 30, minimum=0, maximu
 # A full garbage collection and malloc trim this often keeps memory flat (arsproject/memory_upkeep).
 MEMORY_UPKEEP_SECONDS = env.int("MEMORY_UPKEEP_SECONDS", 30, minimum=0, maximum=3600)
 RECORDINGS_DIR = Path(env.str("RECORDINGS_DIR", str(BASE_DIR / "recordings")))
+# The access log must be kept at least a year (개인정보의 안전성 확보조치 기준); default two.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", 730, minimum=365, maximum=3650)
+# A media stream must send a verified `start` this soon after the upgrade, and within
+# STREAM_TOKEN_SECONDS of its webhook; a process holds at most MAX_UNVERIFIED_STREAMS streams
+# that have not (beyond that, the early OpenAI connect waits for `start`).
+STREAM_START_SECONDS = env.int("STREAM_START_SECONDS", 5, minimum=1, maximum=60)
+STREAM_TOKEN_SECONDS = env.int("STREAM_TOKEN_SECONDS", 60, minimum=5, maximum=3600)
+MAX_UNVERIFIED_STREAMS = env.int("MAX_UNVERIFIED_STREAMS", 20, minimum=0, maximum=10000)
+# How often a process marks its live calls as its own and finalises calls of processes gone.
+CALL_OWNER_HEARTBEAT_SECONDS = env.int("CALL_OWNER_HEARTBEAT_SECONDS", 30, minimum=1, maximum=600)
+# daphne: a connection must finish its request headers this soon; idle HTTP connections close.
+HTTP_HEADER_TIMEOUT_SECONDS = env.int("HTTP_HEADER_TIMEOUT_SECONDS", 10, minimum=1, maximum=300)
+HTTP_IDLE_TIMEOUT_SECONDS = env.int("HTTP_IDLE_TIMEOUT_SECONDS", 30, minimum=1, maximum=3600)
+# A client that stops reading is disconnected once this much output waits for it.
+SEND_BUFFER_LIMIT_BYTES = env.int(
+    "SEND_BUFFER_LIMIT_BYTES", 4 * 1024 * 1024, minimum=64 * 1024, maximum=1024**3
+)
 # The agent's greeting audio per prompt version, voice and model, played at once on later
-# calls (empty: always ask the model).
-GREETING_CACHE_DIR = env.str("GREETING_CACHE_DIR", str(BASE_DIR / "greetings"))
+# calls ("off": always ask the model).
+_greetings = env.str("GREETING_CACHE_DIR", str(BASE_DIR / "greetings"))
+GREETING_CACHE_DIR = "" if _greetings.lower() == "off" else _greetings
 
 INSTALLED_APPS = [
     "daphne",
@@ -179,6 +197,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "call_sid": {"()": "calls.operations.log_context.CallSidFilter"},
+        "personal_data": {"()": "calls.compliance.log_redaction.RedactingFilter"},
         # No secret at any level (the websockets client logs its headers at debug).
         "redact": {
             "()": "arsproject.log_redaction.SecretRedactingFilter",
@@ -193,7 +212,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",  # stdout by default; the supervisor collects it
             "formatter": "plain",
-            "filters": ["call_sid", "redact"],
+            "filters": ["call_sid", "redact", "personal_data"],
         },
         **(
             {
@@ -201,7 +220,7 @@ LOGGING = {
                     "class": "logging.handlers.WatchedFileHandler",
                     "filename": LOG_FILE,
                     "formatter": "plain",
-                    "filters": ["call_sid", "redact"],
+                    "filters": ["call_sid", "redact", "personal_data"],
                 }
             }
             if LOG_FILE

@@ -20,9 +20,25 @@ through Twisted's write, which pauses it as before.
 
 from __future__ import annotations
 
+import logging
+
+from autobahn.twisted.websocket import WebSocketServerProtocol
 from twisted.internet import tcp
 
+logger = logging.getLogger(__name__)
+
 _buffered_write = tcp.Connection.write
+# A WebSocket peer that stops reading (a stalled Twilio edge, a supervisor's frozen tab) would
+# otherwise make Twisted buffer every frame sent to it for as long as the socket lives. Past this
+# many bytes waiting the connection is aborted: the media stream ends like a hang-up, a monitor
+# page reconnects and resyncs from its snapshot. HTTP responses are finite and left alone (nginx
+# reads them at once in production). asgi.py sets it from SEND_BUFFER_LIMIT_BYTES.
+send_buffer_limit = 4 * 1024 * 1024
+
+
+def buffered_bytes(connection: tcp.Connection) -> int:
+    """Bytes Twisted holds for this connection, not yet taken by the kernel."""
+    return len(connection.dataBuffer) - connection.offset + connection._tempDataLen
 
 
 def write_through(connection: tcp.Connection, data: bytes) -> None:
@@ -39,14 +55,30 @@ def write_through(connection: tcp.Connection, data: bytes) -> None:
         or type(data) is not bytes
         or not data
     ):
-        _buffered_write(connection, data)
+        buffered_write(connection, data)
         return
     sent = connection.writeSomeData(data)
     if isinstance(sent, int) and sent >= 0:
         if sent == len(data):
             return
         data = data[sent:]
-    _buffered_write(connection, data)  # the rest, or all of it after an error: Twisted's path
+    buffered_write(connection, data)  # the rest, or all of it after an error: Twisted's path
+
+
+def buffered_write(connection: tcp.Connection, data: bytes) -> None:
+    """Queue data as Twisted does; abort a connection whose peer has stopped reading."""
+    _buffered_write(connection, data)
+    if (
+        connection.connected
+        and buffered_bytes(connection) > send_buffer_limit
+        and isinstance(connection.protocol, WebSocketServerProtocol)
+    ):
+        logger.warning(
+            "closing the WebSocket of %s: it stopped reading (%d bytes waiting)",
+            getattr(connection, "client", "a peer"),
+            buffered_bytes(connection),
+        )
+        connection.abortConnection()
 
 
 def install() -> None:

@@ -1,10 +1,13 @@
-"""Latency, CPU and memory the call bridge adds, against a bare websockets relay (prints figures).
+"""Latency, CPU and memory the call bridge adds, against two bare relays (prints figures).
 
-Run: `.venv/bin/python bench/bridge_latency.py [--calls 1 50 100] [--window 20]`.
+Run: `.venv/bin/python bench/bridge_latency.py [--calls 1 50 100] [--window 20] [--rounds 3]
+[--before ../main-worktree] [--record]`.
 
-For each N it runs N simulated calls through a fresh daphne (the real bridge) and then through a
-fresh bare relay (bench/relay.py), both in front of the same fake Realtime server (its own
-process, speed 5, 50 ms chunks), driven by the same caller (bench/load.py) in this process:
+For each N it runs N simulated calls through a fresh daphne (the real bridge; with --before also
+a daphne serving another checkout, for a same-run before/after), then through two fresh bare
+relays, the floors: bench/relay.py (`websockets`) and bench/relay_aiohttp.py (aiohttp, usually
+the faster). All stand in front of the same fake Realtime server (its own process, speed 5,
+50 ms chunks), driven by the same caller (bench/load.py) in this process:
 
 - in: caller's `media` sent -> `input_audio_buffer.append` arrival at the fake (stamped frames);
 - out: the fake's `response.output_audio.delta` built -> `media` arrival at the caller;
@@ -14,7 +17,8 @@ process, speed 5, 50 ms chunks), driven by the same caller (bench/load.py) in th
 - CPU per call-second: the server process's utime+stime over the window / (N x window);
 - memory per call: resident-set growth of the server process with N calls up / N.
 
-Latencies are end to end over loopback, so "added" is the bridge's figure minus the relay's.
+Latencies are end to end over loopback, so "added" is the bridge's figure minus a floor's. The
+report (bench/bridge_report.py) gives ratios to each floor and to the faster of the two.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -36,12 +40,14 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 import aiohttp
 import numpy as np
 
-from bench import servers
-from bench.load import Behaviour, CallResult, Shared, SimCall, Target, speech_frames
+from bench import bridge_report, servers
+from bench.bridge_report import Layout, label
+from bench.load import FRAME_S, Behaviour, CallResult, Shared, SimCall, Target, speech_frames
 from bench.rounds import alternate
-from bench.stats import fmt, ratio, summary, table
+from bench.stats import fmt, table
 
 MIB = 1024 * 1024
+RELAYS = {"relay": "bench.relay", "aiohttp": "bench.relay_aiohttp"}  # the floors' modules
 
 
 @dataclass
@@ -58,6 +64,8 @@ class Figures:
     out_p99: float | None = None
     out_count: int = 0
     cpu_ms_per_call_s: float | None = None
+    cpu_us_per_frame: float | None = None  # per caller frame in + agent chunk out (work, not time)
+    delivered: float | None = None  # caller frames that reached the fake / frames due in real time
     process_core: float | None = None
     mib_per_call: float | None = None
     clear_p50: float | None = None
@@ -104,6 +112,7 @@ class Bench:
         self.shared = Shared()
         self.next_call_no = 1
         self.speech = speech_frames(seed=7)
+        self.before_root = Path(args.before).absolute() if args.before else None
 
     @property
     def realtime_url(self) -> str:
@@ -118,6 +127,8 @@ class Bench:
         self.shared.fake = self.fake
         migrate_env = servers.server_env(self.database_url, 1, self.realtime_url)
         await asyncio.to_thread(servers.migrate, migrate_env)
+        if self.args.record:
+            record_every_call(self.tmp / "bench.sqlite3")
         figures = []
         async with aiohttp.ClientSession() as http:
             self.shared.http = http
@@ -125,7 +136,7 @@ class Bench:
                 for calls in self.args.calls:
                     figures += await alternate(
                         self.args.rounds,
-                        ("bridge", "relay"),
+                        self.kinds(),
                         lambda kind, calls=calls: self.measure(kind, calls),
                         lambda kind, calls=calls: f"{kind} x{calls}",
                     )
@@ -134,19 +145,28 @@ class Bench:
                 shutil.rmtree(self.tmp, ignore_errors=True)
         return figures
 
+    def kinds(self) -> tuple[str, ...]:
+        """What each round runs: ours (and the before checkout's), then both floors."""
+        before = ("before",) if self.args.before else ()
+        uvicorn = ("uvicorn",) if self.args.uvicorn else ()
+        return ("bridge", *before, *uvicorn, "relay", "aiohttp")
+
     async def start_server(self, kind: str):
         """A fresh daphne, or a fresh relay; and where calls go."""
-        if kind == "relay":
-            relay = await servers.start_relay(self.realtime_url)
+        if kind in RELAYS:
+            relay = await servers.start_relay(self.realtime_url, RELAYS[kind])
             return relay, Target(stream_url=f"ws://127.0.0.1:{relay.port}/")
         port = servers.free_port()
         env = servers.server_env(self.database_url, port, self.realtime_url)
+        env["RECORDINGS_DIR"] = str(self.tmp / "recordings")
         profile = self.args.profile
         daphne = servers.Daphne(
             port,
             env,
             log_path=self.tmp / f"daphne-{port}.log",
             profile_path=Path(f"{profile}.{self.next_call_no}") if profile else None,
+            root=self.before_root if kind == "before" else servers.ROOT,
+            uvicorn_python=Path(self.args.uvicorn) if kind == "uvicorn" else None,
         )
         await daphne.start()
         target = Target(
@@ -216,6 +236,9 @@ class Bench:
         cpu = {name: after[name].cpu_s - before[name].cpu_s for name in ("server", "fake", "self")}
         machine = after["machine"] - before["machine"]
         figures.cpu_ms_per_call_s = cpu["server"] * 1000 / (calls * seconds)
+        frames = figures.in_count + figures.out_count
+        figures.cpu_us_per_frame = cpu["server"] * 1e6 / frames if frames else None
+        figures.delivered = figures.in_count / (calls * seconds / FRAME_S)
         figures.process_core = cpu["server"] / seconds
         figures.loadgen_core = cpu["self"] / seconds
         figures.fake_core = cpu["fake"] / seconds
@@ -229,81 +252,12 @@ class Bench:
 
 
 def render(figures: list[Figures], args: argparse.Namespace) -> str:
-    """The printed report."""
-    header = [
-        "config",
-        "in p50",
-        "in p99",
-        "out p50",
-        "out p99",
-        "CPU ms/call-s",
-        "%core/call",
-        "MiB/call",
-        "clear p50",
-        "clear p99",
-    ]
-    rows = []
-    by_key = {(f.kind, f.calls, f.round_no): f for f in figures}
-    rounds = [(calls, n) for calls in args.calls for n in range(1, args.rounds + 1)]
-    for calls, round_no in rounds:
-        bridge = by_key.get(("bridge", calls, round_no))
-        relay = by_key.get(("relay", calls, round_no))
-        for figure in (bridge, relay):
-            if figure is None:
-                continue
-            rows.append(
-                [
-                    label(figure, args.rounds),
-                    fmt(figure.in_p50),
-                    fmt(figure.in_p99),
-                    fmt(figure.out_p50),
-                    fmt(figure.out_p99),
-                    fmt(figure.cpu_ms_per_call_s),
-                    fmt(figure.cpu_ms_per_call_s / 10 if figure.cpu_ms_per_call_s else None),
-                    fmt(figure.mib_per_call, 3),
-                    fmt(figure.clear_p50),
-                    fmt(figure.clear_p99),
-                ]
-            )
-        if bridge and relay:
-            rows.append(
-                [
-                    f"  ratio x{calls}",
-                    ratio(bridge.in_p50, relay.in_p50),
-                    ratio(bridge.in_p99, relay.in_p99),
-                    ratio(bridge.out_p50, relay.out_p50),
-                    ratio(bridge.out_p99, relay.out_p99),
-                    ratio(bridge.cpu_ms_per_call_s, relay.cpu_ms_per_call_s),
-                    "",
-                    ratio(bridge.mib_per_call, relay.mib_per_call),
-                    ratio(bridge.clear_p50, relay.clear_p50),
-                    ratio(bridge.clear_p99, relay.clear_p99),
-                ]
-            )
-            rows.append(
-                [
-                    f"  added x{calls}",
-                    diff(bridge.in_p50, relay.in_p50),
-                    diff(bridge.in_p99, relay.in_p99),
-                    diff(bridge.out_p50, relay.out_p50),
-                    diff(bridge.out_p99, relay.out_p99),
-                    diff(bridge.cpu_ms_per_call_s, relay.cpu_ms_per_call_s),
-                    "",
-                    diff(bridge.mib_per_call, relay.mib_per_call, 3),
-                    diff(bridge.clear_p50, relay.clear_p50),
-                    diff(bridge.clear_p99, relay.clear_p99),
-                ]
-            )
-    lines = [
-        f"bridge_latency: {servers.python_env_note()}, {os.cpu_count()} cores, "
-        f"window {args.window:g} s after {args.warmup:g} s warm-up, fake speed {args.speed:g} "
-        f"chunk {args.chunk_ms} ms; latencies in ms (end to end over loopback)",
-        "",
-        table(header, rows),
-        "",
-        *spread_lines(by_key, args),
-        "samples and load (cores = CPU seconds per wall second in the window):",
-    ]
+    """The printed report (bench/bridge_report.py), with the load of every run."""
+    title = (
+        f"bridge_latency: {servers.python_env_note()}, window {args.window:g} s after "
+        f"{args.warmup:g} s warm-up, fake speed {args.speed:g} chunk {args.chunk_ms} ms; "
+        "latencies in ms (end to end over loopback)"
+    )
     detail = [
         [
             label(f, args.rounds),
@@ -311,6 +265,8 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
             str(f.out_count),
             str(f.clears),
             str(f.failed_calls),
+            fmt(f.delivered * 100 if f.delivered is not None else None, 0) + "%",
+            fmt(f.cpu_us_per_frame, 1),
             fmt(f.process_core),
             fmt(f.fake_core),
             fmt(f.loadgen_core),
@@ -318,65 +274,30 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
         ]
         for f in figures
     ]
-    lines.append(
-        table(
-            [
-                "config",
-                "in frames",
-                "out frames",
-                "clears",
-                "failed calls",
-                "server",
-                "fake",
-                "load gen",
-                "others",
-            ],
-            detail,
-        )
+    load = table(
+        [
+            "config",
+            "in frames",
+            "out frames",
+            "clears",
+            "failed calls",
+            "delivered",
+            "CPU us/frame",
+            "server",
+            "fake",
+            "load gen",
+            "others",
+        ],
+        detail,
     )
-    return "\n".join(lines)
+    lines = "samples and load (cores = CPU seconds per wall second in the window):\n" + load
+    return bridge_report.render(figures, Layout(args.calls, args.rounds, title), lines)
 
 
-def label(figure: Figures, rounds: int) -> str:
-    """A configuration's row name: 'bridge x50', with its round when there are several."""
-    return f"{figure.kind} x{figure.calls}" + (f" #{figure.round_no}" if rounds > 1 else "")
-
-
-def spread_lines(
-    by_key: dict[tuple[str, int, int], Figures], args: argparse.Namespace
-) -> list[str]:
-    """With several rounds: the CPU ratio and added p99 per N, median and range over rounds.
-
-    by_key: the figures by (kind, calls, round), as render() indexed them.
-    """
-    if args.rounds < 2:
-        return []
-    lines = ["over rounds (median, min-max; each round is a bridge run then a relay run):"]
-    for calls in args.calls:
-        pairs = [
-            (by_key.get(("bridge", calls, n)), by_key.get(("relay", calls, n)))
-            for n in range(1, args.rounds + 1)
-        ]
-        pairs = [(b, r) for b, r in pairs if b and r]
-        cpu = [
-            b.cpu_ms_per_call_s / r.cpu_ms_per_call_s
-            for b, r in pairs
-            if b.cpu_ms_per_call_s and r.cpu_ms_per_call_s
-        ]
-        added_in = [b.in_p99 - r.in_p99 for b, r in pairs if b.in_p99 is not None and r.in_p99]
-        added_out = [b.out_p99 - r.out_p99 for b, r in pairs if b.out_p99 is not None and r.out_p99]
-        lines.append(
-            f"  x{calls}: CPU ratio {summary(cpu, 'x')}; added p99 in {summary(added_in, ' ms')}"
-            f", out {summary(added_out, ' ms')}"
-        )
-    return [*lines, ""]
-
-
-def diff(a: float | None, b: float | None, digits: int = 2) -> str:
-    """a - b with a sign, '-' when either is unknown."""
-    if a is None or b is None:
-        return "-"
-    return f"{a - b:+.{digits}f}"
+def record_every_call(database_path: Path) -> None:
+    """Turn recording on for the default profile of the bench database."""
+    with contextlib.closing(sqlite3.connect(database_path)) as database, database:
+        database.execute("UPDATE prompts_agentprofile SET record_calls = 1")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -386,10 +307,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured per config")
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds before the window")
     parser.add_argument(
-        "--rounds", type=int, default=1, help="bridge-then-relay runs per N (ratios vary by run)"
+        "--rounds", type=int, default=1, help="runs of every kind per N (ratios vary by run)"
     )
     parser.add_argument("--speed", type=float, default=5.0, help="fake AI speed (x real time)")
     parser.add_argument("--chunk-ms", type=int, default=50, help="fake AI audio chunk")
+    parser.add_argument("--record", action="store_true", help="record every call (stereo WAV)")
+    parser.add_argument(
+        "--before",
+        help="also run the bridge from this checkout (a worktree of main) in every round",
+    )
+    parser.add_argument(
+        "--uvicorn",
+        metavar="PYTHON",
+        help="also run ours on uvicorn + websockets, with this interpreter (an experiment)",
+    )
     parser.add_argument(
         "--profile", help="run daphne under cProfile; stats go to PROFILE.<n> (figures distort)"
     )

@@ -58,6 +58,11 @@ def bench_script() -> RealtimeScript:
     return RealtimeScript(caller_lines=list(CALLER_LINES), agent_turns=list(AGENT_TURNS))
 
 
+def script_from(path: str) -> RealtimeScript:
+    """A script from its JSON form (the format of calls/simulator/fake_realtime.py)."""
+    return RealtimeScript.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
 def transcript_of(event: dict) -> tuple[str, str]:
     """(item_id, transcript) of a transcript event."""
     return event["item_id"], event["transcript"]
@@ -280,7 +285,7 @@ async def serve(args: argparse.Namespace) -> None:
     realtime_response._b64 = DeltaStamper()
     server = FakeRealtimeServer(
         api_key=API_KEY,
-        script=bench_script(),
+        script=script_from(args.script) if args.script else bench_script(),
         port=args.port,
         speed=args.speed,
         chunk_ms=args.chunk_ms,
@@ -312,6 +317,7 @@ def main() -> None:
     parser.add_argument("--chunk-ms", type=int, default=50)
     parser.add_argument("--first-audio-delay-ms", type=int, default=300)
     parser.add_argument("--transcription-delay-ms", type=int, default=100)
+    parser.add_argument("--script", help="a RealtimeScript JSON file instead of the bench's own")
     asyncio.run(serve(parser.parse_args()))
 
 

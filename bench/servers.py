@@ -155,7 +155,7 @@ class ControlledProcess:
 
 
 async def start_fake(
-    speed: float = 5.0, chunk_ms: int = 50, first_audio_delay_ms: int = 300
+    speed: float = 5.0, chunk_ms: int = 50, first_audio_delay_ms: int = 300, script: str = ""
 ) -> ControlledProcess:
     """The instrumented fake Realtime server (bench/fake_ai.py) in its own process."""
     return await ControlledProcess.start(
@@ -166,12 +166,13 @@ async def start_fake(
         str(chunk_ms),
         "--first-audio-delay-ms",
         str(first_audio_delay_ms),
+        *(("--script", script) if script else ()),
     )
 
 
-async def start_relay(realtime_url: str) -> ControlledProcess:
-    """The bare websockets relay (bench/relay.py) in its own process."""
-    return await ControlledProcess.start("bench.relay", "--realtime-url", realtime_url)
+async def start_relay(realtime_url: str, module: str = "bench.relay") -> ControlledProcess:
+    """A bare relay in its own process: bench/relay.py (websockets) or bench/relay_aiohttp.py."""
+    return await ControlledProcess.start(module, "--realtime-url", realtime_url)
 
 
 @dataclass
@@ -183,6 +184,8 @@ class Daphne:
     process: asyncio.subprocess.Process | None = None
     log_path: Path | None = None
     profile_path: Path | None = None  # run under cProfile, written when daphne stops
+    root: Path = ROOT  # the checkout whose code runs (another worktree for a before/after)
+    uvicorn_python: Path | None = None  # serve with uvicorn from this interpreter (experiment)
 
     @property
     def pid(self) -> int:
@@ -206,16 +209,8 @@ class Daphne:
         try:
             profiler = ["-m", "cProfile", "-o", str(self.profile_path)] if self.profile_path else []
             self.process = await asyncio.create_subprocess_exec(
-                str(PYTHON),
-                *profiler,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "arsproject.asgi:application",
-                cwd=ROOT,
+                *self.command(profiler),
+                cwd=self.root,
                 env=self.env,
                 stdout=log,
                 stderr=log,
@@ -224,6 +219,15 @@ class Daphne:
             if self.log_path:
                 log.close()
         await wait_for_port(self.port, self.process)
+
+    def command(self, profiler: list[str]) -> list[str]:
+        """daphne, or uvicorn with its `websockets` protocol when asked (not how we deploy)."""
+        app, port = "arsproject.asgi:application", str(self.port)
+        if self.uvicorn_python:
+            server = ["-m", "uvicorn", "--host", "127.0.0.1", "--port", port, "--ws", "websockets"]
+            server += ["--loop", "asyncio", "--http", "h11", "--lifespan", "off", "--no-access-log"]
+            return [str(self.uvicorn_python), *profiler, *server, app]
+        return [str(PYTHON), *profiler, "-m", "daphne", "-b", "127.0.0.1", "-p", port, app]
 
     async def stop(self) -> None:
         """Terminate daphne (SIGINT under the profiler, so it writes its figures)."""

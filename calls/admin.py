@@ -7,6 +7,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from arsproject.login_throttle import ThrottledLoginForm
+from calls.compliance.access_log import record_request
+from calls.compliance.admin import forget_selected_callers
+from calls.compliance.models import AccessAction
 from calls.models import ApiToken, Call, CallEvent, KpiThreshold, Utterance
 from calls.monitoring.call_data import can_see_numbers, mask_number
 from calls.monitoring.dashboard_views import socket_context
@@ -78,6 +81,7 @@ class CallAdmin(admin.ModelAdmin):
     raw_id_fields = ("profile", "prompt_version")
     inlines = [UtteranceInline, CallEventInline]
     exclude = ("stream_token_hash",)
+    actions = [forget_selected_callers]
 
     def get_readonly_fields(self, request, obj=None):
         """Every field is read-only: the log records what happened."""
@@ -128,10 +132,15 @@ class CallAdmin(admin.ModelAdmin):
         return format_html('<a class="live-call" href="{}">● {}</a>', url, _("Watch live"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        """Give the page what its live transcript needs (socket path, translated labels)."""
-        return super().change_view(
+        """Give the page what its live transcript needs; the view goes into the access log."""
+        response = super().change_view(
             request, object_id, form_url, socket_context(**(extra_context or {}))
         )
+        if response.status_code == 200 and request.method == "GET":
+            call = self.get_object(request, object_id)
+            if call is not None:
+                record_request(request, AccessAction.VIEW_TRANSCRIPT, call.call_sid)
+        return response
 
 
 @admin.register(CallEvent)
@@ -152,6 +161,17 @@ class CallEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         """Read-only."""
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Show one event (it may hold a tool's arguments); the view goes into the access log."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and request.method == "GET":
+            event = self.get_object(request, object_id)
+            if event is not None:
+                record_request(
+                    request, AccessAction.VIEW_TRANSCRIPT, event.call.call_sid, f"event {event.pk}"
+                )
+        return response
 
 
 @admin.register(ApiToken)

@@ -35,6 +35,7 @@ class EndReason(models.TextChoices):
     AI_UNAVAILABLE = "ai_unavailable", _("AI unavailable")
     STREAM_REFUSED = "stream_refused", _("media stream refused")
     SHUTDOWN = "shutdown", _("server shutting down")
+    SERVER_LOST = "server_lost", _("server process lost")
     ERROR = "error", _("error")
 
 
@@ -100,6 +101,19 @@ class Call(models.Model):
     protocol_errors = models.PositiveIntegerField(_("protocol errors"), default=0)
     metrics = models.JSONField(_("metrics"), default=dict, blank=True)
     recording = models.CharField(_("recording file"), max_length=255, blank=True)
+    caller_hash = models.CharField(
+        _("caller key"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Keyed hash of the caller number, kept after the number itself is purged."),
+    )
+    data_purged_at = models.DateTimeField(
+        _("call data purged"),
+        null=True,
+        blank=True,
+        help_text=_("When transcripts, events and the caller number were deleted."),
+    )
     summary = models.TextField(_("summary"), blank=True)
     category = models.CharField(_("category"), max_length=50, blank=True)
     resolved = models.BooleanField(_("resolved"), null=True, blank=True)
@@ -109,6 +123,10 @@ class Call(models.Model):
     usage = models.JSONField(_("token usage"), default=dict, blank=True)
     cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=6, null=True, blank=True)
     cost_currency = models.CharField(_("cost currency"), max_length=3, blank=True)
+    # The process holding the live call (host:boot-id:pid:start-ticks) and its last heartbeat:
+    # calls of a process that is gone are finalised as server_lost (calls/operations/lost_calls).
+    owner = models.CharField(_("held by process"), max_length=160, blank=True, db_index=True)
+    owner_seen_at = models.DateTimeField(_("holder last seen"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("call")
@@ -122,6 +140,7 @@ class Call(models.Model):
         permissions = [
             ("control_call", _("Can hang up, transfer and coach live calls")),
             ("listen_recording", _("Can listen to call recordings")),
+            ("view_unredacted", _("Can read unredacted transcripts (every read is logged)")),
             ("listen_call", _("Can listen to live calls")),
             ("take_over_call", _("Can take a live call over from the AI and hand it back")),
         ]
@@ -151,7 +170,12 @@ class Utterance(models.Model):
         Call, on_delete=models.CASCADE, related_name="utterances", verbose_name=_("call")
     )
     speaker = models.CharField(_("speaker"), max_length=12, choices=Speaker.choices)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), help_text=_("Personal data masked."))
+    unredacted_text = models.TextField(
+        _("unredacted text"),
+        blank=True,
+        help_text=_("Only when the profile keeps unredacted transcripts."),
+    )
     heard_text = models.TextField(
         _("heard by the caller"), blank=True, help_text=_("Set when the caller interrupted.")
     )
@@ -292,3 +316,6 @@ class ApiToken(models.Model):
         self.token_hash = self.hash_token(raw)
         self.prefix = raw[:8]
         return raw
+
+
+from calls.compliance.models import AccessLogEntry, ForgetRequest  # noqa: E402, F401

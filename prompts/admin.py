@@ -14,6 +14,13 @@ from prompts import greeting_admin, model_catalog, retirement, services
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
 from prompts.tool_admin import tools_summary
 
+NOTICE_OFF_WARNING = _(
+    "The AI notice is off for this profile. The Framework Act on Artificial Intelligence "
+    "(인공지능 기본법, in force since 2026-01-22) requires telling callers in advance that a "
+    "generative AI answers them; without this notice you must give it another way (for "
+    "example in your own announcement before the call reaches this number), or face fines."
+)
+
 
 class AnsweredNumberInline(admin.TabularInline):
     """The numbers a profile answers."""
@@ -124,14 +131,50 @@ class AgentProfileAdmin(admin.ModelAdmin):
                     "is_default",
                     "active_version",
                     "transfer_digit",
-                    "record_calls",
-                    "recording_retention_days",
                     "new_version_link",
                     "tools_list",
                 )
             },
         ),
         (_("Post-call summary"), {"fields": ("summarize_calls", "call_categories")}),
+        (
+            _("Notice before the agent speaks"),
+            {
+                "fields": (
+                    "ai_notice_enabled",
+                    "ai_notice_text",
+                    "recording_notice_text",
+                    "notice_voice",
+                ),
+            },
+        ),
+        (
+            _("Recording and retention"),
+            {
+                "fields": (
+                    "record_calls",
+                    "recording_retention_days",
+                    "call_data_retention_days",
+                ),
+                "description": _(
+                    "Recordings cannot be redacted: they hold every number the caller says."
+                ),
+            },
+        ),
+        (
+            _("Personal data in transcripts"),
+            {
+                "fields": (
+                    "keep_unredacted_text",
+                    "redact_phone",
+                    "redact_rrn",
+                    "redact_card",
+                    "redact_account",
+                    "redact_email",
+                    "redact_caller_number",
+                ),
+            },
+        ),
         (
             _("AI model"),
             {
@@ -188,6 +231,12 @@ class AgentProfileAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:prompts_promptversion_add") + f"?profile={profile.pk}"
         return format_html('<a class="button" href="{}">{}</a>', url, _("Write a new version"))
+
+    def save_model(self, request, obj, form, change):
+        """Save; warn about the legal obligation when the AI notice is off."""
+        super().save_model(request, obj, form, change)
+        if not obj.ai_notice_enabled:
+            messages.warning(request, NOTICE_OFF_WARNING)
 
     def get_queryset(self, request):
         """Prefetch numbers for the list column."""

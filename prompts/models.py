@@ -1,11 +1,15 @@
 """Agent profiles, their immutable prompt versions and their voice-activity-detection settings."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from calls.compliance.notice import (
+    DEFAULT_AI_NOTICE,
+    DEFAULT_NOTICE_VOICE,
+    DEFAULT_RECORDING_NOTICE,
+)
 from prompts import model_catalog as catalog
 from prompts.validators import (
     validate_custom_voice_id,
@@ -73,6 +77,56 @@ class AgentProfile(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
+    ai_notice_enabled = models.BooleanField(
+        _("speak the AI notice"),
+        default=True,
+        help_text=_(
+            "The Framework Act on Artificial Intelligence (인공지능 기본법) requires telling "
+            "callers in advance that a generative AI answers them. Switch this off only if you "
+            "give that notice another way."
+        ),
+    )
+    ai_notice_text = models.TextField(
+        _("AI notice"),
+        default=DEFAULT_AI_NOTICE,
+        help_text=_("Spoken verbatim before the agent says anything."),
+    )
+    recording_notice_text = models.TextField(
+        _("recording notice"),
+        default=DEFAULT_RECORDING_NOTICE,
+        blank=True,
+        help_text=_("Spoken after the AI notice when calls are recorded: that and why."),
+    )
+    notice_voice = models.CharField(
+        _("notice voice"),
+        max_length=60,
+        default=DEFAULT_NOTICE_VOICE,
+        blank=True,
+        help_text=_("Twilio <Say> voice, e.g. Polly.Seoyeon or Google.ko-KR-Standard-A."),
+    )
+    call_data_retention_days = models.PositiveIntegerField(
+        _("call data retention (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "Transcripts and events are deleted and the caller number is replaced by a keyed "
+            "hash after this many days (manage.py purge_call_data)."
+        ),
+    )
+    keep_unredacted_text = models.BooleanField(
+        _("keep unredacted transcripts"),
+        default=False,
+        help_text=_(
+            "Also store what was said before personal data was masked; readable only with the "
+            "'view unredacted transcripts' permission, and every read is logged."
+        ),
+    )
+    redact_phone = models.BooleanField(_("mask phone numbers"), default=True)
+    redact_rrn = models.BooleanField(_("mask resident registration numbers"), default=True)
+    redact_card = models.BooleanField(_("mask card numbers"), default=True)
+    redact_account = models.BooleanField(_("mask bank account numbers"), default=True)
+    redact_email = models.BooleanField(_("mask e-mail addresses"), default=True)
+    redact_caller_number = models.BooleanField(_("mask the caller's own number"), default=True)
     realtime_model = models.CharField(
         _("Realtime model"),
         max_length=64,
@@ -177,6 +231,13 @@ class AgentProfile(models.Model):
         """The categories as a list, blank lines and repeats dropped, in the staff's order."""
         return split_categories(self.call_categories)
 
+    def redaction_categories(self) -> tuple[str, ...]:
+        """The personal-data categories masked in this profile's transcripts and events."""
+        return tuple(name for name in REDACTION_SWITCHES if getattr(self, f"redact_{name}"))
+
+
+REDACTION_SWITCHES = ("phone", "rrn", "card", "account", "email", "caller_number")
+
 
 class AnsweredNumber(models.Model):
     """A dialled number (E.164) that routes calls to one profile."""
@@ -261,106 +322,5 @@ class PromptVersion(models.Model):
         return self.profile.active_version_id == self.pk
 
 
-class VadSettings(models.Model):
-    """Turn detection for a profile, mirroring OpenAI's audio.input.turn_detection."""
-
-    SERVER_VAD = "server_vad"
-    SEMANTIC_VAD = "semantic_vad"
-    NONE = "none"
-    TYPES = [
-        (SERVER_VAD, _("Server VAD (silence-based)")),
-        (SEMANTIC_VAD, _("Semantic VAD (meaning-based)")),
-        (NONE, _("Off")),
-    ]
-    EAGERNESS = [
-        ("low", _("low")),
-        ("medium", _("medium")),
-        ("high", _("high")),
-        ("auto", _("auto")),
-    ]
-    NOISE_REDUCTION = [
-        ("none", _("off")),
-        ("near_field", _("near field (handset, headset)")),
-        ("far_field", _("far field (speakerphone)")),
-    ]
-
-    profile = models.OneToOneField(
-        AgentProfile, on_delete=models.CASCADE, related_name="vad", verbose_name=_("profile")
-    )
-    turn_detection_type = models.CharField(
-        _("turn detection"), max_length=20, choices=TYPES, default=SERVER_VAD
-    )
-    threshold = models.FloatField(
-        _("threshold"),
-        default=0.5,
-        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text=_("0.0–1.0; higher needs louder speech (server VAD)."),
-    )
-    prefix_padding_ms = models.PositiveIntegerField(
-        _("prefix padding (ms)"),
-        default=300,
-        validators=[MinValueValidator(0), MaxValueValidator(2000)],
-    )
-    silence_duration_ms = models.PositiveIntegerField(
-        _("silence duration (ms)"),
-        default=700,
-        validators=[MinValueValidator(100), MaxValueValidator(5000)],
-        help_text=_("How long the caller must be silent before the turn ends (server VAD)."),
-    )
-    eagerness = models.CharField(_("eagerness"), max_length=10, choices=EAGERNESS, default="auto")
-    interrupt_response = models.BooleanField(
-        _("caller can interrupt"),
-        default=True,
-        help_text=_("The caller's speech stops the agent (barge-in)."),
-    )
-    create_response = models.BooleanField(
-        _("answer automatically"),
-        default=True,
-        help_text=_("The agent answers as soon as the caller's turn ends."),
-    )
-    idle_timeout_ms = models.PositiveIntegerField(
-        _("idle timeout (ms)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(5000), MaxValueValidator(30000)],
-        help_text=_("Empty, or 5000–30000: the agent prompts a silent caller (server VAD)."),
-    )
-    noise_reduction = models.CharField(
-        _("noise reduction"), max_length=20, choices=NOISE_REDUCTION, default="near_field"
-    )
-
-    class Meta:
-        verbose_name = _("VAD settings")
-        verbose_name_plural = _("VAD settings")
-
-    def __str__(self):
-        return f"{self.profile.name}: {self.turn_detection_type}"
-
-    def save(self, *args, **kwargs):
-        """Validate ranges on every save, not only in forms: OpenAI rejects bad values mid-call."""
-        self.full_clean(exclude=["profile"])
-        super().save(*args, **kwargs)
-
-    def clean(self):
-        """Reject combinations OpenAI does not accept."""
-        if self.idle_timeout_ms is not None and self.turn_detection_type != self.SERVER_VAD:
-            raise ValidationError(
-                {"idle_timeout_ms": _("The idle timeout works only with server VAD.")}
-            )
-
-    def as_snapshot(self) -> dict:
-        """Plain values frozen onto a call."""
-        return {
-            "type": self.turn_detection_type,
-            "threshold": self.threshold,
-            "prefix_padding_ms": self.prefix_padding_ms,
-            "silence_duration_ms": self.silence_duration_ms,
-            "eagerness": self.eagerness,
-            "interrupt_response": self.interrupt_response,
-            "create_response": self.create_response,
-            "idle_timeout_ms": self.idle_timeout_ms,
-            "noise_reduction": self.noise_reduction,
-        }
-
-
-from prompts.tool_models import BusinessTool  # noqa: E402, F401  (a model of this app)
+from prompts.tool_models import BusinessTool  # noqa: E402, F401  (models of this app)
+from prompts.vad_models import VadSettings  # noqa: E402, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
+from calls.compliance.notice import compose_notice
 from prompts.models import AgentProfile, AnsweredNumber, PromptVersion, VadSettings
 from prompts.snapshot import CallConfig, VadConfig
 from prompts.validators import keyword_list, language_list
@@ -48,6 +49,16 @@ def active_config(to_number: str) -> CallConfig:
         transfer_digit=profile.transfer_digit,
         record_calls=profile.record_calls,
         recording_retention_days=profile.recording_retention_days,
+        notice_text=compose_notice(
+            ai_notice_enabled=profile.ai_notice_enabled,
+            ai_notice=profile.ai_notice_text,
+            record_calls=profile.record_calls,
+            recording_notice=profile.recording_notice_text,
+        ),
+        notice_voice=profile.notice_voice,
+        redact_categories=profile.redaction_categories(),
+        keep_unredacted_text=profile.keep_unredacted_text,
+        call_data_retention_days=profile.call_data_retention_days,
         custom_voice_id=version.custom_voice_id,
         reasoning_effort=profile.reasoning_effort,
         transcription_model=profile.transcription_model,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from calls.compliance.redaction import ALL_CATEGORIES
 from prompts.tool_spec import ToolSpec
 
 
@@ -39,6 +40,11 @@ class CallConfig:
     transfer_digit: str = ""
     record_calls: bool = False
     recording_retention_days: int = 30
+    notice_text: str = ""
+    notice_voice: str = ""
+    redact_categories: tuple[str, ...] = tuple(sorted(ALL_CATEGORIES))
+    keep_unredacted_text: bool = False
+    call_data_retention_days: int = 90
     custom_voice_id: str = ""
     reasoning_effort: str = "low"
     transcription_model: str = "gpt-live-transcribe"
@@ -60,6 +66,8 @@ class CallConfig:
         """Rebuild from the call row."""
         values = dict(data)
         values["vad"] = VadConfig(**values.get("vad", {}))
+        if "redact_categories" in values:
+            values["redact_categories"] = tuple(values["redact_categories"])
         for name in ("extra_languages", "keywords"):
             values[name] = tuple(values.get(name, ()))
         values["tools"] = tuple(ToolSpec(**tool) for tool in values.get("tools", ()))

@@ -27,6 +27,7 @@ from calls.live.protocol.twilio import (
     parse_twilio_message,
 )
 from calls.live.realtime_client import RealtimeEndpoint
+from calls.live.stream_guard import StreamClock, early_sessions
 from calls.live.tool_calls import ToolContext
 from calls.live.twilio_signature import TwilioNotConfigured, signature_is_valid
 from calls.monitoring.live_audio import ListenOutlet
@@ -64,6 +65,10 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
     call_log: CallLog | None = None
     stream_sid = ""
     frames_after_close = 0
+    clock: StreamClock | None = None
+    holds_early_session = False
+    start_deadline: asyncio.Future | None = None
+    refused = False
 
     async def __call__(self, scope, receive, send):
         """Run with a tight loop for Twilio's frames and a separate listener for the layer.
@@ -89,6 +94,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         except StopConsumer:
             pass
         finally:
+            self.verified_or_gone()  # also when daphne cancels us without a disconnect
             await self.stop_listening()
 
     def listen_for_supervisors(self, call_sid: str) -> None:
@@ -149,7 +155,26 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         await self.accept()
         process_upkeep().keep_running()  # calls leave cyclic garbage: collect it on a schedule
         self.bridge = CallBridge(bridge_settings(), self.send_text, self.close_stream)
-        self.bridge.open_realtime()  # default model; begin() switches if the call's differs
+        self.start_deadline = asyncio.ensure_future(
+            self.require_start(settings.STREAM_START_SECONDS)
+        )
+        self.holds_early_session = early_sessions.take(settings.MAX_UNVERIFIED_STREAMS)
+        if self.holds_early_session:
+            self.bridge.open_realtime()  # default model; begin() switches if the call's differs
+
+    async def require_start(self, seconds: float) -> None:
+        """Close a stream that has not sent `start` within `seconds` of its upgrade."""
+        await asyncio.sleep(seconds)
+        await self.refuse(f"no start within {seconds:g} s")
+
+    def verified_or_gone(self) -> None:
+        """The stream is verified or closed: stop its start deadline, free its early slot."""
+        if self.start_deadline is not None and self.start_deadline is not asyncio.current_task():
+            self.start_deadline.cancel()
+        self.start_deadline = None
+        if self.holds_early_session:
+            self.holds_early_session = False
+            early_sessions.give_back()
 
     async def dispatch(self, message):
         """Frames skip Channels' per-handler DB-connection cleanup (a thread hop per frame).
@@ -176,7 +201,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             self.bridge.on_bad_frame(error.reason)
             return
         if isinstance(message, Media) and self.ours(message.stream_sid):
-            await self.bridge.on_caller_audio(message.payload, message.timestamp_ms)
+            timestamp_ms = self.clock.clamp(message.timestamp_ms, message.payload)
+            await self.bridge.on_caller_audio(message.payload, timestamp_ms)
         elif isinstance(message, Start):
             await self.start_call(message)
         elif isinstance(message, Connected):
@@ -201,6 +227,10 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         if self.stream_sid:
             self.bridge.on_bad_frame("second start")
             return
+        if self.refused:
+            return  # closing already (the start deadline passed)
+        if self.start_deadline is not None:
+            self.start_deadline.cancel()  # a start came: the database decides now
         if not is_valid_sid(start.stream_sid, "MZ"):
             await self.refuse("malformed streamSid")
             return
@@ -218,6 +248,11 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.refuse(str(error))
             return
         self.stream_sid = start.stream_sid
+        self.clock = StreamClock()
+        opened_early = self.holds_early_session
+        self.verified_or_gone()
+        if not opened_early:
+            self.bridge.open_realtime()
         self.log_tag.sid = claimed.call_sid  # every log line of this call's tasks names it
         self.call_log = CallLog(claimed)
         if self.channel_layer is not None:
@@ -228,6 +263,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
     async def refuse(self, reason: str) -> None:
         """Close a stream that is not one of our calls."""
         logger.warning("media stream refused: %s", reason)
+        self.refused = True
+        self.verified_or_gone()
         await self.close(code=REFUSED_CLOSE_CODE)
 
     async def call_control(self, message: dict) -> None:
@@ -288,6 +325,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         """Either side closed: tear the bridge down and leave the control group."""
+        self.verified_or_gone()
         if self.bridge is not None:
             await self.bridge.close()
             metrics.record_finished(self.bridge)

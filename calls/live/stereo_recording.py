@@ -1,72 +1,195 @@
-"""A call's stereo recording: caller left, agent right, placed where the caller heard it. Pure.
+"""A call's stereo recording: caller left, agent right, placed where the caller heard it.
 
-Time is Twilio's stream clock (the `timestamp` of inbound media, in ms). Caller frames land at
-their timestamps. Agent chunks play back to back from when they were sent, the way Twilio's
-buffer plays them; a `clear` cuts everything not yet played at that moment, so audio the
-caller never heard is not in the recording.
+Time is Twilio's stream clock (the `timestamp` of inbound media, in ms; the consumer clamps it
+to the call's elapsed time). Caller frames land at their timestamps. Agent chunks play back to
+back from when they were sent, the way Twilio's buffer plays them; a `clear` cuts everything
+not yet played at that moment, so audio the caller never heard is not in the recording.
+
+Memory stays bounded whatever the call's length: only the last WINDOW_SECONDS are held (as
+mu-law, one byte per sample and side); older audio is decoded and written to an anonymous
+temporary file as the WAV's data, and the header is written when the call is saved. A write
+that lands before the window (a late frame, a clear of audio already spooled) patches the file.
 """
 
 from __future__ import annotations
 
-import io
-import wave
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
 from calls.live.audio import ulaw_decode
 
 SAMPLES_PER_MS = 8
-ULAW_SILENCE = 0xFF
+ULAW_SILENCE = 0xFF  # decodes to 0, the value of PCM silence on disk
 MAX_SECONDS = 2 * 60 * 60  # recordings stop growing after two hours
+WINDOW_SECONDS = 10  # audio held in memory; the rest is on disk
+AHEAD_WINDOWS = 4  # agent audio queued ahead of the caller may stretch the window this far
+LATE_MARGIN = 8000  # samples (1 s) kept in memory behind the caller, for frames out of order
+HEADER_BYTES = 44
+FRAME_BYTES = 4  # one stereo 16-bit sample
+CALLER, AGENT = 0, 1
+
+
+def wav_header(frames: int) -> bytes:
+    """A canonical 44-byte header for stereo 16-bit PCM at 8 kHz."""
+    data = frames * FRAME_BYTES
+    return b"".join(
+        [
+            b"RIFF",
+            (36 + data).to_bytes(4, "little"),
+            b"WAVEfmt ",
+            (16).to_bytes(4, "little"),
+            (1).to_bytes(2, "little"),  # PCM
+            (2).to_bytes(2, "little"),  # channels
+            (8000).to_bytes(4, "little"),
+            (8000 * FRAME_BYTES).to_bytes(4, "little"),
+            FRAME_BYTES.to_bytes(2, "little"),
+            (16).to_bytes(2, "little"),
+            b"data",
+            data.to_bytes(4, "little"),
+        ]
+    )
 
 
 class StereoRecording:
-    """Accumulates both sides of a call as mu-law, one byte per 8 kHz sample."""
+    """Both sides of a call: the last seconds in memory as mu-law, the rest spooled to disk."""
 
-    def __init__(self, max_seconds: int = MAX_SECONDS):
-        self.max_samples = max_seconds * 8000
-        self.caller = bytearray()
-        self.agent = bytearray()
+    def __init__(self, max_seconds: float = MAX_SECONDS, window_seconds: float = WINDOW_SECONDS):
+        self.max_samples = int(max_seconds * 8000)
+        self.window = max(1, int(window_seconds * 8000))
+        self.base = 0  # first sample held in memory; samples before it are on disk
+        self.tracks = (bytearray(), bytearray())  # caller, agent from `base` on
+        self.length = 0  # samples in the recording so far
         self.agent_cursor = 0  # sample where the next agent chunk starts playing
+        self.caller_end = 0  # end of the latest caller frame: where the call is now
+        self.spool = None  # anonymous file: header room, then interleaved PCM of [0, base)
 
-    def _place(self, track: bytearray, start: int, ulaw: bytes) -> int:
-        """Write ulaw into track at sample start (padding with silence); returns its end."""
-        start = max(0, start)
-        end = min(start + len(ulaw), self.max_samples)
-        if end <= start:
-            return start
-        if len(track) < end:
-            track.extend(bytes([ULAW_SILENCE]) * (end - len(track)))
-        track[start:end] = ulaw[: end - start]
-        return end
+    @property
+    def held_bytes(self) -> int:
+        """Audio bytes held in memory (bounded by the window plus one chunk)."""
+        return len(self.tracks[CALLER]) + len(self.tracks[AGENT])
 
     def caller_frame(self, timestamp_ms: int, ulaw: bytes) -> None:
         """A caller frame at its stream timestamp."""
-        self._place(self.caller, timestamp_ms * SAMPLES_PER_MS, ulaw)
+        self.caller_end = max(
+            self.caller_end, self._place(CALLER, timestamp_ms * SAMPLES_PER_MS, ulaw)
+        )
 
     def agent_chunk_sent(self, now_ms: int, ulaw: bytes) -> None:
         """An agent chunk sent at stream time now_ms: it plays after what is already queued."""
         start = max(now_ms * SAMPLES_PER_MS, self.agent_cursor)
-        self.agent_cursor = self._place(self.agent, start, ulaw)
+        self.agent_cursor = self._place(AGENT, start, ulaw)
 
     def cleared(self, now_ms: int) -> None:
         """Twilio dropped its buffer at now_ms: remove agent audio scheduled after that."""
-        cut = now_ms * SAMPLES_PER_MS
-        if cut < len(self.agent):
-            self.agent[cut:] = bytes([ULAW_SILENCE]) * (len(self.agent) - cut)
+        cut = max(0, now_ms * SAMPLES_PER_MS)
+        agent = self.tracks[AGENT]
+        if cut < self.base:
+            self._patch_spool(AGENT, cut, bytes([ULAW_SILENCE]) * (self.base - cut))
+        offset = max(0, cut - self.base)
+        if offset < len(agent):
+            agent[offset:] = bytes([ULAW_SILENCE]) * (len(agent) - offset)
         self.agent_cursor = min(self.agent_cursor, cut)
 
+    def _place(self, side: int, start: int, ulaw: bytes) -> int:
+        """Write ulaw at sample start of one side (padding with silence); returns its end."""
+        start = max(0, start)
+        end = min(start + len(ulaw), self.max_samples)
+        if end <= start:
+            return start
+        data = ulaw[: end - start]
+        self.length = max(self.length, end)
+        if start < self.base:  # before the window: already on disk
+            head = min(end, self.base) - start
+            self._patch_spool(side, start, data[:head])
+            data, start = data[head:], start + head
+            if not data:
+                return end
+        if end - self.base > self.window:
+            self._spool_until(self._new_base(start, end))
+        track = self.tracks[side]
+        offset = start - self.base
+        if len(track) < offset + len(data):
+            track.extend(bytes([ULAW_SILENCE]) * (offset + len(data) - len(track)))
+        track[offset : offset + len(data)] = data
+        return end
+
+    def _new_base(self, start: int, end: int) -> int:
+        """Where the window starts once [start, end) is placed.
+
+        Half a window is kept before `end`. Agent audio queued far ahead of the caller would
+        push audio the caller is still producing to disk (a disk patch per frame), so the window
+        stretches to keep a second behind the caller, up to AHEAD_WINDOWS windows.
+        """
+        target = min(start, end - self.window // 2)
+        behind_caller = min(target, self.caller_end - LATE_MARGIN)
+        if end - behind_caller <= AHEAD_WINDOWS * self.window:
+            return max(self.base, behind_caller)
+        return target
+
+    def _spool_until(self, new_base: int) -> None:
+        """Move the audio before sample new_base from memory to the spool file."""
+        while self.base < new_base:  # a window at a time: a long gap costs no memory
+            count = min(new_base - self.base, self.window)
+            frames = np.empty((count, 2), dtype="<i2")
+            for side, track in enumerate(self.tracks):
+                head = bytes(track[:count]).ljust(count, bytes([ULAW_SILENCE]))
+                frames[:, side] = ulaw_decode(head)
+                del track[:count]
+            self._write_frames(self.base, frames)
+            self.base += count
+
+    def _patch_spool(self, side: int, start: int, ulaw: bytes) -> None:
+        """Overwrite one side of audio already on disk (a late frame or a clear)."""
+        for at in range(0, len(ulaw), self.window):
+            part = ulaw[at : at + self.window]
+            frames = self._read_frames(start + at, len(part))
+            frames[:, side] = ulaw_decode(part)
+            self._write_frames(start + at, frames)
+
+    def _file(self):
+        """The spool file, created on first use (deleted by the system when closed)."""
+        if self.spool is None:
+            self.spool = tempfile.TemporaryFile(prefix="ars-recording-")
+        return self.spool
+
+    def _write_frames(self, start: int, frames: np.ndarray) -> None:
+        """Write stereo frames at sample start of the WAV's data."""
+        os.pwrite(self._file().fileno(), frames.tobytes(), HEADER_BYTES + start * FRAME_BYTES)
+
+    def _read_frames(self, start: int, count: int) -> np.ndarray:
+        """Stereo frames from the spool (zeros, i.e. silence, past what was written)."""
+        raw = os.pread(
+            self._file().fileno(), count * FRAME_BYTES, HEADER_BYTES + start * FRAME_BYTES
+        )
+        frames = np.zeros((count, 2), dtype="<i2")
+        frames.reshape(-1)[: len(raw) // 2] = np.frombuffer(raw, dtype="<i2")
+        return frames
+
+    def save(self, path: Path) -> None:
+        """Write the finished WAV to path (blocking: run it in a thread); the spool is closed."""
+        self._spool_until(self.length)
+        spool = self._file()
+        os.pwrite(spool.fileno(), wav_header(self.length), 0)
+        spool.seek(0)
+        with open(path, "wb") as out:
+            shutil.copyfileobj(spool, out, 1024 * 1024)
+        self.discard()
+
+    def discard(self) -> None:
+        """Drop the recording: the spool file is closed (and so deleted)."""
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
+        self.tracks[CALLER].clear()
+        self.tracks[AGENT].clear()
+
     def to_wav(self) -> bytes:
-        """Stereo 16-bit PCM WAV at 8 kHz: caller left, agent right."""
-        length = max(len(self.caller), len(self.agent))
-        left = ulaw_decode(bytes(self.caller.ljust(length, bytes([ULAW_SILENCE]))))
-        right = ulaw_decode(bytes(self.agent.ljust(length, bytes([ULAW_SILENCE]))))
-        frames = np.empty(length * 2, dtype="<i2")
-        frames[0::2], frames[1::2] = left, right
-        buffer = io.BytesIO()
-        with wave.open(buffer, "wb") as wav:
-            wav.setnchannels(2)
-            wav.setsampwidth(2)
-            wav.setframerate(8000)
-            wav.writeframes(frames.tobytes())
-        return buffer.getvalue()
+        """Stereo 16-bit PCM WAV at 8 kHz, caller left, agent right (for tests and small calls)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "recording.wav"
+            self.save(path)
+            return path.read_bytes()

@@ -13,8 +13,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
+from calls.compliance.notice import NOTICE_LANGUAGE
 from calls.live.twilio_signature import TwilioNotConfigured, public_url, signature_is_valid
-from calls.models import EndReason
+from calls.models import LIVE_STATUSES, EndReason
 from calls.operations import shutdown
 from calls.records import services
 from calls.records.handover import NO_CONTEXT, WHISPER_INTRO, whisper_text
@@ -59,12 +60,35 @@ def say_korean(response: VoiceResponse, text: str) -> None:
     response.say(text, language="ko-KR")
 
 
+def say_notice(response: VoiceResponse, config: dict) -> None:
+    """The profile's notice (AI use, recording), verbatim, before the stream and the model."""
+    text = config.get("notice_text", "")
+    if not text:
+        return
+    voice = config.get("notice_voice") or None
+    response.say(text, language=NOTICE_LANGUAGE, voice=voice)
+
+
 def apology(response: VoiceResponse) -> VoiceResponse:
     """Never dead air: apologise, then transfer when a number is configured, else hang up."""
     say_korean(response, APOLOGY)
     if settings.HUMAN_AGENT_NUMBER:
         say_korean(response, TRANSFER_NOTICE)
         response.dial(settings.HUMAN_AGENT_NUMBER)
+    response.hangup()
+    return response
+
+
+def already_answered(status: str) -> VoiceResponse:
+    """TwiML for a second webhook of a known call: no second stream, never dead air.
+
+    A finished call is over: whoever replays its webhook gets a hang-up. A call still live
+    here cannot get a second stream; if Twilio really retried (our first answer lost), the
+    caller hears the apology and the transfer, as when the AI is unavailable.
+    """
+    if status in LIVE_STATUSES:
+        return apology(VoiceResponse())
+    response = VoiceResponse()
     response.hangup()
     return response
 
@@ -79,7 +103,12 @@ def voice(request):
         logger.warning("call %s refused: this process is shutting down", params["CallSid"])
         return HttpResponse("Shutting down; use another server.", status=503)
     try:
-        _, token = services.answer_call(params.dict())
+        call, token = services.answer_call(params.dict())
+    except services.KnownCall as known:
+        logger.warning(
+            "call %s: webhook for a call already %s, not reopened", params["CallSid"], known.status
+        )
+        return twiml(already_answered(known.status))
     except NoProfileConfigured as error:
         logger.error("call %s: %s", params["CallSid"], error)
         return twiml(apology(VoiceResponse()))
@@ -87,6 +116,7 @@ def voice(request):
         logger.error("call %s: database unavailable, apologising: %s", params["CallSid"], error)
         return twiml(apology(VoiceResponse()))
     response = VoiceResponse()
+    say_notice(response, call.config)
     connect = Connect(action=public_url("/twilio/connect-action"))
     stream = connect.stream(url=settings.TWILIO_STREAM_ENDPOINT)
     stream.parameter(name="call_token", value=token)

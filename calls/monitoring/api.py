@@ -8,6 +8,9 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from calls.compliance.access_log import record_request
+from calls.compliance.models import AccessAction
+from calls.compliance.unredacted import can_view_unredacted, unredacted_utterances
 from calls.monitoring.access import api_watcher_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, summary_data
 from calls.monitoring.history_filters import PAGE_SIZE, CallFilterForm, filter_calls, page_of
@@ -25,6 +28,9 @@ def calls_list(request):
     filters = form.cleaned_data
     reveal = can_see_numbers(request.api_user)
     page = page_of(filter_calls(filters, reveal), filters["cursor"], filters["limit"] or PAGE_SIZE)
+    record_request(
+        request, AccessAction.API_LIST, detail=f"{len(page.calls)} call(s)", user=request.api_user
+    )
     return JsonResponse(
         {
             "results": [summary_data(call, reveal) for call in page.calls],
@@ -42,6 +48,12 @@ def call_detail(request, call_sid: str):
     if call is None:
         return JsonResponse({"error": "not_found"}, status=404)
     data = detail_data(call, can_see_numbers(request.api_user))
+    record_request(request, AccessAction.API_DETAIL, call.call_sid, user=request.api_user)
+    if request.GET.get("unredacted") == "1":
+        if not can_view_unredacted(request.api_user):
+            return JsonResponse({"error": "forbidden"}, status=403)
+        data["utterances"] = unredacted_utterances(call)
+        record_request(request, AccessAction.VIEW_UNREDACTED, call.call_sid, user=request.api_user)
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
+from calls.compliance.access_log import record_request
+from calls.compliance.models import AccessAction
+from calls.compliance.unredacted import can_view_unredacted
 from calls.models import EndReason
 from calls.monitoring.access import watcher_required
 from calls.monitoring.call_data import can_see_numbers, detail_data, mask_number
@@ -20,16 +23,16 @@ from calls.monitoring.voice_session import LISTEN_PERMISSION, TAKE_OVER_PERMISSI
 MONITOR_SOCKET_PATH = "/ws/monitor/"
 # The wallboard's tiles, in reading order: (KPI name, label, how the script formats it).
 KPI_TILES = [
-    ("calls", _lazy("Calls today"), "count"),
-    ("live", _lazy("Live now"), "count"),
-    ("containment_rate", _lazy("AI containment"), "percent"),
-    ("transfer_rate", _lazy("Transfer rate"), "percent"),
-    ("avg_handle_seconds", _lazy("Average handle time"), "duration"),
-    ("latency_p50_ms", _lazy("Response latency p50"), "ms"),
-    ("latency_p95_ms", _lazy("Response latency p95"), "ms"),
-    ("barge_in_rate", _lazy("Barge-in rate"), "percent"),
-    ("failures", _lazy("Failures"), "count"),
-    ("cost", _lazy("Cost"), "money"),
+    ("calls", gettext_lazy("Calls today"), "count"),
+    ("live", gettext_lazy("Live now"), "count"),
+    ("containment_rate", gettext_lazy("AI containment"), "percent"),
+    ("transfer_rate", gettext_lazy("Transfer rate"), "percent"),
+    ("avg_handle_seconds", gettext_lazy("Average handle time"), "duration"),
+    ("latency_p50_ms", gettext_lazy("Response latency p50"), "ms"),
+    ("latency_p95_ms", gettext_lazy("Response latency p95"), "ms"),
+    ("barge_in_rate", gettext_lazy("Barge-in rate"), "percent"),
+    ("failures", gettext_lazy("Failures"), "count"),
+    ("cost", gettext_lazy("Cost"), "money"),
 ]
 
 
@@ -79,6 +82,7 @@ def js_labels() -> dict:
         "errors": {
             "forbidden": _("You do not have the right to control calls."),
             "call_ended": _("This call has already ended."),
+            "server_lost": _("The server holding this call stopped; the call was lost."),
             "no_such_call": _("No such call."),
             "empty_text": _("Type an instruction first."),
             "text_too_long": _("The instruction is too long."),
@@ -133,6 +137,25 @@ def event_labels() -> dict:
         "supervisor_listen_stop": _("Supervisor stopped listening"),
         "supervisor_take_over": _("Supervisor took the call over"),
         "supervisor_hand_back": _("Call handed back to the AI"),
+        "greeting_cached": _("Recorded greeting played"),
+        "tool_filler": _("Waiting announcement"),
+        "caller_idle": _("Caller silent"),
+        "notice_given": _("AI notice given"),
+    }
+
+
+def tool_outcome_labels() -> dict:
+    """How a business tool call ended, in words."""
+    return {
+        "ok": _("success"),
+        "http_error": _("HTTP error"),
+        "timeout": _("timed out"),
+        "too_large": _("answer too large"),
+        "not_json": _("not JSON"),
+        "refused": _("refused"),
+        "invalid_arguments": _("invalid arguments"),
+        "network_error": _("unreachable"),
+        "too_many_tool_calls": _("too many at once"),
     }
 
 
@@ -156,6 +179,8 @@ def detail_labels() -> dict:
         "failed": _("failed"),
         "source": _("Acted by"),
         "seconds": _("sec"),
+        "count": _("time"),
+        "outcomes": tool_outcome_labels(),
     }
 
 
@@ -207,7 +232,9 @@ def call_page(request, call_sid: str):
         call=call,
         detail=detail_data(call, can_see_numbers(request.user)),
         can_control=can_control(request.user) and call.is_live,
+        can_view_unredacted=can_view_unredacted(request.user),
         can_listen=call.is_live and has_right(request.user, LISTEN_PERMISSION),
         can_take_over=call.is_live and has_right(request.user, TAKE_OVER_PERMISSION),
     )
+    record_request(request, AccessAction.VIEW_CALL, call.call_sid)
     return render(request, "dashboard/call.html", context)

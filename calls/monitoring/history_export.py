@@ -8,6 +8,8 @@ import logging
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from calls.compliance.access_log import record_request
+from calls.compliance.models import AccessAction
 from calls.monitoring.access import watcher_required
 from calls.monitoring.call_data import can_see_numbers, mask_number
 from calls.monitoring.history_filters import CallFilterForm, filter_calls
@@ -82,6 +84,7 @@ def history_csv(request):
     logger.info(
         "call history exported by %s with filters %s", request.user, request.GET.urlencode()
     )
+    record_request(request, AccessAction.EXPORT, detail=f"call history: {request.GET.urlencode()}")
     response = StreamingHttpResponse(
         lines(calls, can_see_numbers(request.user)), content_type="text/csv; charset=utf-8"
     )

@@ -30,6 +30,8 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from calls.compliance.access_log import record_access, valid_address
+from calls.compliance.models import AccessAction
 from calls.monitoring.access import can_watch
 from calls.monitoring.call_data import can_see_numbers, mask_message
 from calls.monitoring.live_events import (
@@ -51,6 +53,14 @@ logger = logging.getLogger(__name__)
 FORBIDDEN_CLOSE_CODE = 4403
 FLOOD_CLOSE_CODE = 4429  # like HTTP 429: too many messages
 CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+
+
+def logged_call_snapshot(call_sid: str, reveal: bool, user, address: str | None):
+    """A call's snapshot for a watcher, the view written to the access log."""
+    snapshot = call_snapshot(call_sid, reveal)
+    if snapshot is not None:
+        record_access(user, AccessAction.WATCH_LIVE, call_sid=call_sid, address=address)
+    return snapshot
 
 
 class MonitorConsumer(AsyncJsonWebsocketConsumer):
@@ -108,7 +118,9 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(snapshot)
         elif target == "call" and CALL_SID.match(call_sid):
             await self.join(call_group(call_sid))
-            snapshot = await database_sync_to_async(call_snapshot)(call_sid, self.reveal)
+            snapshot = await database_sync_to_async(logged_call_snapshot)(
+                call_sid, self.reveal, self.user, self.client_address
+            )
             if snapshot is None:
                 await self.leave()
                 await self.send_error("no_such_call", call_sid)
@@ -126,11 +138,17 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("no_such_call", call_sid)
             return
         try:
-            await send_action(self.user, call_sid, action, str(text))
+            await send_action(self.user, call_sid, action, str(text), self.client_address)
         except ActionRefused as refused:
             await self.send_error(refused.code, call_sid, action)
             return
         await self.send_json({"type": "action.sent", "action": action, "call_sid": call_sid})
+
+    @property
+    def client_address(self) -> str | None:
+        """The supervisor's address, for the access log."""
+        client = self.scope.get("client") or ("",)
+        return valid_address(str(client[0]))
 
     async def dispatch(self, message):
         """Relay live events without Channels' per-message DB-connection hop: they use no DB.

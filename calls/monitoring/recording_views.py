@@ -3,6 +3,8 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
+from calls.compliance.access_log import record_request
+from calls.compliance.models import AccessAction
 from calls.models import Call
 from calls.monitoring.access import listener_required
 from calls.records.recording_files import path_of
@@ -17,6 +19,7 @@ def recording(request, call_sid: str):
     path = path_of(call.recording)
     if not path.exists():
         raise Http404("the recording file is gone (retention)")
+    record_request(request, AccessAction.PLAY_RECORDING, call.call_sid)
     response = FileResponse(path.open("rb"), content_type="audio/wav")
     response["Cache-Control"] = "private, no-store"
     return response

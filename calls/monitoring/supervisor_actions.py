@@ -11,8 +11,12 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from calls.models import Call, CallEvent
+from calls.compliance.access_log import record_access
+from calls.compliance.models import AccessAction
+from calls.compliance.redaction import redact
+from calls.models import Call, CallEvent, EndReason
 from calls.monitoring.live_events import TimelineEvent, control_group, control_message, publish
+from calls.operations import lost_calls
 
 ACTIONS = ("hangup", "transfer", "coach")
 CONTROL_PERMISSION = "calls.control_call"
@@ -22,9 +26,10 @@ MAX_COACH_CHARS = 2000
 class ActionRefused(Exception):
     """A supervisor action that cannot be sent; `code` is what the browser is told."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, ended=()):
         super().__init__(code)
         self.code = code
+        self.ended = list(ended)  # calls this check found lost and finalised
 
 
 def can_control(user) -> bool:
@@ -44,22 +49,29 @@ def clean_action(action: str, text: str) -> str:
     return text if action == "coach" else ""
 
 
-def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
-    """Check the right and that the call is live, then log the action as a CallEvent."""
+def record_action(user, call_sid: str, action: str, text: str, address=None) -> CallEvent:
+    """Check the right and that the call is live, then log it as a CallEvent and an access."""
     if not can_control(user):
         raise ActionRefused("forbidden")
     call = (
         Call.objects.filter(call_sid=call_sid)
-        .only("id", "status", "started_at", "answered_at")
+        .only("id", "status", "end_reason", "started_at", "answered_at")
         .first()
     )
     if call is None:
         raise ActionRefused("no_such_call")
+    if call.is_live and (lost := lost_calls.finalize_lost(call_sids=[call_sid])):
+        raise ActionRefused("server_lost", lost)  # its process died before the sweep noticed
+    if call.end_reason == EndReason.SERVER_LOST:
+        raise ActionRefused("server_lost")
     if not call.is_live:
         raise ActionRefused("call_ended")
     data = {"action": action, "actor_name": user.get_username()}
     if text:
-        data["text"] = text
+        data["text"] = redact(text)
+    record_access(
+        user, AccessAction.SUPERVISOR_ACTION, call_sid=call_sid, address=address, detail=action
+    )
     since = call.answered_at or call.started_at
     offset_ms = max(0, round((timezone.now() - since).total_seconds() * 1000))
     return CallEvent.objects.create(
@@ -67,10 +79,14 @@ def record_action(user, call_sid: str, action: str, text: str) -> CallEvent:
     )
 
 
-async def send_action(user, call_sid: str, action: str, text: str = "") -> CallEvent:
+async def send_action(user, call_sid: str, action: str, text: str = "", address=None) -> CallEvent:
     """Validate, record and send one action to whichever process holds the call."""
     text = clean_action(action, text)
-    event = await database_sync_to_async(record_action)(user, call_sid, action, text)
+    try:
+        event = await database_sync_to_async(record_action)(user, call_sid, action, text, address)
+    except ActionRefused as refused:
+        lost_calls.announce(refused.ended)  # the wallboards drop the lost call
+        raise
     message = control_message(action, actor_id=user.pk, actor_name=user.get_username(), text=text)
     await get_channel_layer().group_send(control_group(call_sid), message)
     # Everyone watching the call sees the action at once, whatever the holder does with it.

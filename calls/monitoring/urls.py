@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from calls.compliance import unredacted
 from calls.monitoring import api, dashboard_views, history_export
 
 urlpatterns = [
@@ -9,6 +10,11 @@ urlpatterns = [
     path("dashboard/calls/", dashboard_views.history, name="dashboard-history"),
     path("dashboard/calls/export.csv", history_export.history_csv, name="dashboard-history-csv"),
     path("dashboard/calls/<str:call_sid>/", dashboard_views.call_page, name="dashboard-call"),
+    path(
+        "dashboard/calls/<str:call_sid>/unredacted/",
+        unredacted.unredacted_transcript,
+        name="dashboard-call-unredacted",
+    ),
     path("api/calls/", api.calls_list, name="api-calls"),
     path("api/calls/<str:call_sid>/", api.call_detail, name="api-call"),
     path("api/stats/", api.stats, name="api-stats"),

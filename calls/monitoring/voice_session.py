@@ -24,6 +24,8 @@ import logging
 
 from channels.db import database_sync_to_async
 
+from calls.compliance.access_log import record_access
+from calls.compliance.models import AccessAction
 from calls.monitoring.access import can_watch
 from calls.monitoring.live_events import (
     control_group,
@@ -54,6 +56,17 @@ def has_right(user, permission: str) -> bool:
     return can_watch(user) and user.has_perm(permission)
 
 
+def allowed_and_logged(user, permission: str, action: str, call_sid: str, address) -> bool:
+    """Check the right; log an allowed listen, take-over or hand-back in the access log."""
+    if not has_right(user, permission):
+        return False
+    if action != "unlisten":
+        record_access(
+            user, AccessAction.SUPERVISOR_ACTION, call_sid=call_sid, address=address, detail=action
+        )
+    return True
+
+
 class VoiceSession:
     """One monitor socket's listening lease and its hold on a call, if any."""
 
@@ -78,15 +91,18 @@ class VoiceSession:
         """The supervisor on this socket."""
         return self.consumer.user
 
-    async def allowed(self, permission: str) -> bool:
-        """Check a right without blocking the event loop."""
-        return await database_sync_to_async(has_right)(self.user, permission)
+    async def allowed(self, permission: str, action: str, call_sid: str) -> bool:
+        """Check a right (and log the access) without blocking the event loop."""
+        address = self.consumer.client_address
+        return await database_sync_to_async(allowed_and_logged)(
+            self.user, permission, action, call_sid, address
+        )
 
     async def handle(self, action: str, call_sid: str, text: str) -> None:
         """One voice action from the browser (rights checked here)."""
         needed = LISTEN_PERMISSION if action in ("listen", "unlisten") else TAKE_OVER_PERMISSION
         holds_it = action in ("listen", "unlisten") and call_sid == self.holding_sid
-        if not holds_it and not await self.allowed(needed):  # the holder hears its caller
+        if not holds_it and not await self.allowed(needed, action, call_sid):  # holder hears it
             await self.consumer.send_error("forbidden", call_sid, action)
             return
         if action == "listen":

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from calls.compliance.policy import RedactionPolicy
 from calls.live.observer import CallCounters, UtteranceRecord
 from calls.monitoring import live_events as events
 from calls.records import recording_files as recordings
@@ -31,6 +32,11 @@ class CallLog:
     supervisor's lease (`watch`) runs, and a new watcher first gets what its database snapshot
     may lack: the status, the last finished turns and the text of turns in progress. Sequence
     numbers count published events only, so a watcher never sees a gap that is not a loss.
+
+    Personal data is masked here, once per record (a finished turn, an event, a published
+    delta), never per audio frame: what is stored and published is redacted, while the model
+    (upstream of the bridge) still hears everything. Partial text is kept raw in memory and
+    masked only when it is published to a watcher.
     """
 
     def __init__(self, claimed: ClaimedCall, clock: Callable[[], float] = time.monotonic):
@@ -42,6 +48,7 @@ class CallLog:
         self.watched_until = float("-inf")
         self.partials: OrderedDict[str, tuple[str, str]] = OrderedDict()  # item -> speaker, text
         self.recent_utterances: deque[dict] = deque(maxlen=UTTERANCES_RESENT)
+        self.redaction = RedactionPolicy.for_call(claimed.config, claimed.from_number)
 
     def next_seq(self) -> int:
         """Per-call sequence number of live events."""
@@ -109,25 +116,29 @@ class CallLog:
                 seq=self.next_seq(),
                 speaker=speaker,
                 item_id=item_id,
-                text=text_so_far,
+                text=self.redaction.partial(text_so_far),
             )
         )
 
     def utterance(self, record: UtteranceRecord) -> None:
-        """Queue the turn for the database and publish it."""
+        """Queue the turn (personal data masked) for the database and publish it."""
+        text = self.redaction.text(record.text)
+        heard_text = self.redaction.text(record.heard_text)
         fields = {
             "speaker": record.speaker,
-            "text": record.text,
+            "text": text,
             "item_id": record.item_id,
             "started_ms": record.started_ms,
             "ended_ms": record.ended_ms,
             "interrupted": record.interrupted,
-            "heard_text": record.heard_text,
+            "heard_text": heard_text,
             "generated_ms": record.generated_ms,
             "played_ms": record.played_ms,
             "latency_ms": record.latency_ms,
             "metrics": record.metrics,
         }
+        if self.redaction.keep_unredacted and text != record.text:
+            fields["unredacted_text"] = record.text
         recorder.record(
             self.call.call_sid,
             f"{record.speaker} utterance",
@@ -139,8 +150,8 @@ class CallLog:
         live = {
             "speaker": record.speaker,
             "item_id": record.item_id,
-            "text": record.text,
-            "heard_text": record.heard_text,
+            "text": text,
+            "heard_text": heard_text,
             "interrupted": record.interrupted,
             "started_ms": record.started_ms,
             "latency_ms": record.latency_ms,
@@ -150,7 +161,8 @@ class CallLog:
             events.publish(events.UtteranceEvent(self.call.call_sid, self.next_seq(), **live))
 
     def event(self, kind: str, data: dict, offset_ms: int | None, actor_id=None) -> None:
-        """Queue a timeline entry and publish it."""
+        """Queue a timeline entry (personal data masked, tool arguments too) and publish it."""
+        data = self.redaction.value(data)
         recorder.record(
             self.call.call_sid,
             f"{kind} event",
@@ -209,9 +221,10 @@ class CallLog:
         )
 
     def summary(self, text: str, reason: str, categories: tuple[str, ...]) -> None:
-        """Queue the post-call summary (validated when stored), or "요약 없음" and why."""
+        """Queue the post-call summary (masked; validated when stored), or "요약 없음" and why."""
         sid = self.call.call_sid
         if text:
+            text = self.redaction.text(text)  # the model's JSON; masks stay inside its strings
             recorder.record(
                 sid, "post-call summary", services.store_summary, sid, text, list(categories)
             )

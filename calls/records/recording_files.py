@@ -29,7 +29,7 @@ def write(call_sid: str, recording: StereoRecording) -> str:
     file_name = f"{call_sid}.wav"
     path = path_of(file_name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(recording.to_wav())
+    recording.save(path)
     return file_name
 
 

@@ -7,15 +7,18 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from calls.compliance.notice import NOTICE_EVENT
 from calls.live.observer import CallCounters
 from calls.models import NO_SUMMARY, Call, CallEvent, CallStatus, EndReason, Utterance
+from calls.operations.lost_calls import this_process
 from calls.records.call_summary import InvalidSummary, parse_summary
 from calls.records.cost import cost_of, prices_for
 from prompts.services import active_config
@@ -54,24 +57,47 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class KnownCall(Exception):
+    """A voice webhook for a CallSid we already answered: it gets no new token (a replay)."""
+
+    def __init__(self, status: str):
+        super().__init__(f"call already {status}")
+        self.status = status
+
+
 def answer_call(params: dict) -> tuple[Call, str]:
-    """Create the call row for a webhook, freeze its configuration, mint a one-time token."""
+    """Create the call row for a webhook, freeze its configuration, mint a one-time token.
+
+    A CallSid is answered once: a second webhook for it (a captured request replayed, or a
+    retry) raises KnownCall and changes nothing, so a finished call stays finished.
+    """
+    existing = Call.objects.filter(call_sid=params["CallSid"]).values_list("status", flat=True)
+    if status := existing.first():
+        raise KnownCall(status)
     config = active_config(params.get("To", ""))
     token = secrets.token_urlsafe(32)
-    call, _ = Call.objects.update_or_create(
-        call_sid=params["CallSid"],
-        defaults={
-            "account_sid": params.get("AccountSid", ""),
-            "from_number": params.get("From", "")[:32],
-            "to_number": params.get("To", "")[:32],
-            "status": CallStatus.RINGING,
-            "profile_id": config.profile_id,
-            "prompt_version_id": config.prompt_version_id,
-            "config": config.to_dict(),
-            "stream_token_hash": hash_token(token),
-            "stream_token_used": False,
-        },
-    )
+    try:
+        with transaction.atomic():
+            call = Call.objects.create(
+                call_sid=params["CallSid"],
+                account_sid=params.get("AccountSid", ""),
+                from_number=params.get("From", "")[:32],
+                to_number=params.get("To", "")[:32],
+                status=CallStatus.RINGING,
+                profile_id=config.profile_id,
+                prompt_version_id=config.prompt_version_id,
+                config=config.to_dict(),
+                stream_token_hash=hash_token(token),
+            )
+            if config.notice_text:  # the events record that the notice was given, and its text
+                CallEvent.objects.create(
+                    call=call,
+                    kind=NOTICE_EVENT,
+                    offset_ms=0,
+                    data={"text": config.notice_text, "voice": config.notice_voice},
+                )
+    except IntegrityError:  # the same CallSid raced in from another request
+        raise KnownCall(CallStatus.RINGING) from None
     return call, token
 
 
@@ -87,11 +113,23 @@ def claim_stream(call_sid: str, account_sid: str, token: str, stream_sid: str) -
         raise StreamRefused("wrong call_token")
     if call.stream_token_used:
         raise StreamRefused("call_token already used")
+    if timezone.now() - call.started_at > timedelta(seconds=settings.STREAM_TOKEN_SECONDS):
+        raise StreamRefused("call_token expired")
     call.stream_token_used = True
     call.stream_sid = stream_sid
     call.status = CallStatus.IN_PROGRESS
-    call.answered_at = timezone.now()
-    call.save(update_fields=["stream_token_used", "stream_sid", "status", "answered_at"])
+    call.answered_at = call.owner_seen_at = timezone.now()
+    call.owner = this_process()  # if this process dies, another finalises the call
+    call.save(
+        update_fields=[
+            "stream_token_used",
+            "stream_sid",
+            "status",
+            "answered_at",
+            "owner",
+            "owner_seen_at",
+        ]
+    )
     return ClaimedCall(
         call_id=call.pk,
         call_sid=call.call_sid,

@@ -31,8 +31,21 @@ export function describe(event, labels) {
       ];
     case "dtmf":
       return [String(d.digit ?? "")];
-    case "tool_call":
     case "tool_result": {
+      const parts = [String(d.label || d.name || "")];
+      if (d.latency_ms !== undefined && d.latency_ms !== null) parts.push(`${d.latency_ms} ms`);
+      parts.push((w.outcomes || {})[d.outcome] || d.outcome || "");
+      if (d.status) parts.push(`HTTP ${d.status}`);
+      if (d.outcome !== "ok" && d.result !== undefined) parts.push(`${w.result} ${brief(d.result)}`);
+      return parts;
+    }
+    case "tool_filler":
+      return [d.text ? `“${d.text}”` : ""];
+    case "caller_idle":
+      return [`${d.count ?? "–"}${w.count}`];
+    case "greeting_cached":
+      return [];
+    case "tool_call": {
       const parts = [String(d.name || "")];
       if (d.latency_ms !== undefined) parts.push(`${w.latency} ${d.latency_ms} ms`);
       if (d.ok !== undefined) parts.push(d.ok ? w.ok : w.failed);

@@ -21,9 +21,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def recording_profile(default_profile, settings, tmp_path):
-    """The default profile records its calls into a temporary folder."""
+    """The default profile records its calls into a temporary folder.
+
+    No notice is spoken: the recording starts with the stream, after any <Say>, and these
+    tests compare its timeline with the call's clock, which starts when the call is answered.
+    """
     settings.RECORDINGS_DIR = tmp_path / "recordings"
-    AgentProfile.objects.filter(pk=default_profile.pk).update(record_calls=True)
+    AgentProfile.objects.filter(pk=default_profile.pk).update(
+        record_calls=True, ai_notice_enabled=False, recording_notice_text=""
+    )
 
 
 def channels_of(wav_bytes: bytes) -> tuple[np.ndarray, np.ndarray]:

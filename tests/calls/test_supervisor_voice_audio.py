@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 from calls.live.phase import Phase
 from calls.live.protocol import listen_audio
-from calls.live.stereo_recording import StereoRecording
 from calls.live.supervisor_voice import Holder, SupervisorVoice
 
 
@@ -21,6 +20,16 @@ class Outlet:
 
     async def reply(self, channel, message):
         pass
+
+
+class AgentChannel:
+    """Stands in for the stereo recording: keeps what reaches its agent channel, and when."""
+
+    def __init__(self):
+        self.chunks: list[tuple[int, bytes]] = []
+
+    def agent_chunk_sent(self, now_ms: int, ulaw: bytes) -> None:
+        self.chunks.append((now_ms, ulaw))
 
 
 def b64(data: bytes) -> str:
@@ -109,12 +118,12 @@ async def test_an_unrenewed_lease_runs_out():
 
 async def test_the_holders_microphone_reaches_the_caller_and_the_recordings_agent_channel():
     voice, outlet, bridge = new_voice()
-    bridge.recording = StereoRecording()
+    bridge.recording = AgentChannel()
     voice.holder = Holder(actor_id=7, name="kim", reply_to="", last_frame_at=0.0)
     frame = listen_audio.pack(listen_audio.SUPERVISOR, 1, 20, b"\x10" * 160)
     await voice.supervisor_audio(7, frame)
     await voice.supervisor_audio(8, frame)  # not the holder: dropped
     await voice.supervisor_audio(7, b"\x02short")  # not a frame: dropped
     assert len(bridge.sent) == 1 and b64(b"\x10" * 160) in bridge.sent[0]
-    assert bytes(bridge.recording.agent[8000 : 8000 + 160]) == b"\x10" * 160
+    assert bridge.recording.chunks == [(1000, b"\x10" * 160)]  # on the agent channel, at 1 s
     assert outlet.frames == []  # nobody listens

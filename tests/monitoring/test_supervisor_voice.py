@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
+from calls.compliance.models import AccessLogEntry
 from calls.live.protocol import listen_audio
 from calls.live.supervisor_voice import APOLOGY_INSTRUCTIONS, RESUME_INSTRUCTIONS, SupervisorVoice
 from calls.models import CallEvent, Utterance
@@ -290,6 +291,18 @@ async def test_a_second_supervisor_cannot_take_a_held_call_and_sees_who_holds_it
     await second.send({"action": "hand_back", "call_sid": call.call_sid})
     not_yours = await second.wait_for(lambda r: r.message(type="voice.reply", op="hand_back"))
     assert (not_yours["ok"], not_yours["code"]) == (False, "not_holder")
+    logged = await database_sync_to_async(
+        lambda: sorted(
+            AccessLogEntry.objects.filter(call_sid=call.call_sid).values_list(
+                "username", "action", "detail"
+            )
+        )
+    )()
+    assert logged == [  # the compliance access log names every attempt by a rightful supervisor
+        ("second", "supervisor_action", "hand_back"),
+        ("second", "supervisor_action", "take_over"),
+        ("taker", "supervisor_action", "take_over"),
+    ]
     await call.hang_up()
     await first.close()
     await second.close()

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("calls", "0005_merge_20261206_2244")]
+    dependencies = [("calls", "0008_merge_compliance_call_owner")]
 
     operations = [
         migrations.AlterModelOptions(
@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
                 "permissions": [
                     ("control_call", "Can hang up, transfer and coach live calls"),
                     ("listen_recording", "Can listen to call recordings"),
+                    ("view_unredacted", "Can read unredacted transcripts (every read is logged)"),
                     ("listen_call", "Can listen to live calls"),
                     ("take_over_call", "Can take a live call over from the AI and hand it back"),
                 ],

@@ -1,0 +1,1 @@
+"""Korean privacy compliance: personal-data redaction (pure) and what builds on it."""

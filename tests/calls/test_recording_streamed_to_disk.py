@@ -1,0 +1,85 @@
+"""A recording is written to disk as the call goes: memory stays bounded, the WAV is the same."""
+
+import io
+import wave
+
+import numpy as np
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from calls.live.audio import ulaw_decode
+from calls.live.stereo_recording import StereoRecording
+
+SILENCE = 0xFF
+
+
+class InMemoryRecording:
+    """The reference: the whole call in RAM, placed by the same rules (yesterday's recorder)."""
+
+    def __init__(self, max_samples: int):
+        self.max_samples = max_samples
+        self.tracks = (bytearray(), bytearray())
+        self.agent_cursor = 0
+
+    def place(self, side: int, start: int, ulaw: bytes) -> int:
+        start = max(0, start)
+        end = min(start + len(ulaw), self.max_samples)
+        if end <= start:
+            return start
+        track = self.tracks[side]
+        track.extend(bytes([SILENCE]) * max(0, end - len(track)))
+        track[start:end] = ulaw[: end - start]
+        return end
+
+    def caller_frame(self, ms: int, ulaw: bytes) -> None:
+        self.place(0, ms * 8, ulaw)
+
+    def agent_chunk_sent(self, ms: int, ulaw: bytes) -> None:
+        self.agent_cursor = self.place(1, max(ms * 8, self.agent_cursor), ulaw)
+
+    def cleared(self, ms: int) -> None:
+        agent, cut = self.tracks[1], ms * 8
+        if cut < len(agent):
+            agent[cut:] = bytes([SILENCE]) * (len(agent) - cut)
+        self.agent_cursor = min(self.agent_cursor, cut)
+
+    def channels(self) -> tuple[np.ndarray, np.ndarray]:
+        length = max(map(len, self.tracks))
+        return tuple(ulaw_decode(bytes(t.ljust(length, bytes([SILENCE])))) for t in self.tracks)
+
+
+def channels_of(wav_bytes: bytes) -> tuple[np.ndarray, np.ndarray]:
+    with wave.open(io.BytesIO(wav_bytes)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, 8000)
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    return samples[0::2], samples[1::2]
+
+
+audio = st.binary(min_size=1, max_size=400)
+ms = st.integers(min_value=0, max_value=6000)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("caller_frame"), ms, audio),
+        st.tuples(st.just("agent_chunk_sent"), ms, audio),
+        st.tuples(st.just("cleared"), ms),
+    ),
+    max_size=60,
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(steps=steps, window_ms=st.integers(min_value=1, max_value=800))
+def test_a_recording_spooled_to_disk_holds_a_window_and_equals_the_whole_call_in_memory(
+    steps, window_ms
+):
+    streamed = StereoRecording(max_seconds=4, window_seconds=window_ms / 1000)
+    reference = InMemoryRecording(max_samples=4 * 8000)
+    for name, *args in steps:
+        getattr(streamed, name)(*args)
+        getattr(reference, name)(*args)
+        assert streamed.held_bytes <= 2 * (4 * window_ms * 8 + 400)  # 4 windows, one chunk
+    left, right = channels_of(streamed.to_wav())
+    want_left, want_right = reference.channels()
+    assert np.array_equal(left, want_left)
+    assert np.array_equal(right, want_right)
