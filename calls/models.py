@@ -141,6 +141,8 @@ class Call(models.Model):
             ("control_call", _("Can hang up, transfer and coach live calls")),
             ("listen_recording", _("Can listen to call recordings")),
             ("view_unredacted", _("Can read unredacted transcripts (every read is logged)")),
+            ("listen_call", _("Can listen to live calls")),
+            ("take_over_call", _("Can take a live call over from the AI and hand it back")),
         ]
 
     def __str__(self):

@@ -32,11 +32,13 @@ def ensure_staff_account(
     control: bool = True,
     superuser: bool = False,
     tour: bool = False,
+    voice: bool = False,
 ) -> str:
     """Create or reset a staff account that may watch calls and play recordings (and, with
     `control`, hang up, transfer and coach); return its password.
 
-    `tour` also lets it open the admin pages the demo shows (prompts, VAD, tools, call log).
+    `tour` also lets it open the admin pages the demo shows (prompts, VAD, tools, call log);
+    `voice` adds the rights to listen to live calls and to take them over.
     """
     password = password or secrets.token_urlsafe(12)
     user, _ = get_user_model().objects.get_or_create(username=username)
@@ -46,6 +48,7 @@ def ensure_staff_account(
     user.set_password(password)
     user.save()
     codenames = WATCH_CODENAMES + (("control_call",) if control else ())
+    codenames += ("listen_call", "take_over_call") if voice else ()
     user.user_permissions.add(*calls_permissions(*codenames))
     if tour:
         user.user_permissions.add(*Permission.objects.filter(TOUR_PERMISSIONS))

@@ -32,6 +32,7 @@ class AgentAudio:
         self.outbound = Pcm24kToUlaw() if audio_format == "pcm16" else None
         self.stream_sid = ""
         self.recording: StereoRecording | None = None
+        self.listener = None  # SupervisorVoice while someone listens: hears what the caller hears
         self.suppressed: set[str] = set()  # items cut by barge-in: their late deltas are dropped
         self.stale_items: set[str] = set()  # items of a lost session: they cannot be truncated
         self.frames_out = 0
@@ -55,6 +56,8 @@ class AgentAudio:
         self.frames_out += 1
         await self.send_to_twilio(build_media(self.stream_sid, payload))
         await self.send_to_twilio(build_mark(self.stream_sid, mark))
+        if self.listener is not None:
+            self.listener.agent_sent(mark, payload)
 
     async def barge_in(self, stream_ms: int, started: float) -> Truncation | None:
         """Clear what Twilio still buffers; the cut to truncate at, or None if nothing plays."""
@@ -62,6 +65,8 @@ class AgentAudio:
         if cut is None:
             return None
         await self.send_to_twilio(build_clear(self.stream_sid))
+        if self.listener is not None:
+            self.listener.agent_cleared()
         self.barge_in_reaction_s.append(time.monotonic() - started)
         if self.recording is not None:
             self.recording.cleared(stream_ms)
@@ -85,3 +90,4 @@ class AgentAudio:
         """Forget unplayed marks and the recording (the call is over)."""
         self.tracker.forget()
         self.recording = None
+        self.listener = None

@@ -142,9 +142,11 @@ async def on_idle_timeout(bridge: CallBridge, event: rt.IdleTimeout) -> None:
 
 
 async def on_response_created(bridge: CallBridge, event: rt.ResponseCreated) -> None:
-    """A response started."""
+    """A response started; while a supervisor holds the call it is cancelled (audio dropped)."""
     bridge.greeting.created(event.response_id)
     await bridge.responses.created(event.response_id)
+    if bridge.voice.held:
+        await bridge.responses.cancel()
 
 
 async def on_audio_delta(bridge: CallBridge, event: rt.AudioDelta) -> None:

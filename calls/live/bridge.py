@@ -36,6 +36,7 @@ from calls.live.realtime_client import RealtimeEndpoint
 from calls.live.realtime_link import RealtimeLink
 from calls.live.responses import Responses
 from calls.live.stereo_recording import StereoRecording
+from calls.live.supervisor_voice import SupervisorVoice
 from calls.live.tool_calls import ToolCalls, ToolContext
 from calls.live.transcripts import Transcripts, ms_since
 from calls.monitoring.live_events import CallState
@@ -119,6 +120,7 @@ class CallBridge:
         self.dropped_at = 0.0
         self.reconnects = 0
         self.idle_timeouts = 0
+        self.voice = SupervisorVoice(self)  # listeners, take-over and hand-back
         CallBridge.live.add(self)
 
     @property
@@ -276,6 +278,8 @@ class CallBridge:
         """Hot path: pass a 20 ms caller frame to OpenAI (kept while the session is not live)."""
         self.frames_in += 1
         self.stream_ms = timestamp_ms
+        if self.voice.listening:
+            self.voice.caller_frame(payload_b64, timestamp_ms)
         if self.recording is not None:
             self.recording.caller_frame(timestamp_ms, base64.b64decode(payload_b64))
         if self.inbound is not None:
@@ -293,6 +297,8 @@ class CallBridge:
 
     async def on_mark(self, name: str) -> None:
         """Twilio played (or cleared) the audio before this mark."""
+        if self.voice.listening:
+            self.voice.agent_played(name)
         playback = self.agent_audio.tracker.mark_echoed(name)
         if playback is None:
             return

@@ -30,6 +30,7 @@ from calls.live.realtime_client import RealtimeEndpoint
 from calls.live.stream_guard import StreamClock, early_sessions
 from calls.live.tool_calls import ToolContext
 from calls.live.twilio_signature import TwilioNotConfigured, signature_is_valid
+from calls.monitoring.live_audio import ListenOutlet
 from calls.monitoring.live_events import WATCH_LEASE_SECONDS, control_group
 from calls.operations import metrics
 from calls.operations.log_context import tag_this_task
@@ -176,9 +177,16 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             early_sessions.give_back()
 
     async def dispatch(self, message):
-        """Frames skip Channels' per-handler DB-connection cleanup (a thread hop per frame)."""
+        """Frames skip Channels' per-handler DB-connection cleanup (a thread hop per frame).
+
+        So does the microphone of a supervisor holding the call (50 frames a second).
+        """
         if message["type"] == "websocket.receive":
             await self.on_frame(message.get("text"), message.get("bytes"))
+        elif message["type"] == "call.voice.audio":
+            if self.call_log is not None:
+                for frame in message["frames"]:
+                    await self.bridge.voice.supervisor_audio(message.get("actor_id"), frame)
         else:
             await super().dispatch(message)
 
@@ -247,6 +255,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             self.bridge.open_realtime()
         self.log_tag.sid = claimed.call_sid  # every log line of this call's tasks names it
         self.call_log = CallLog(claimed)
+        if self.channel_layer is not None:
+            self.bridge.voice.outlet = ListenOutlet(claimed.call_sid, self.channel_layer)
         self.listen_for_supervisors(claimed.call_sid)
         await self.bridge.begin(start.stream_sid, claimed.config, self.call_log)
 
@@ -270,6 +280,31 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             seconds = message.get("seconds")
             if isinstance(seconds, int | float) and not isinstance(seconds, bool):
                 self.call_log.watch(min(float(seconds), WATCH_LEASE_SECONDS))
+
+    async def call_listen(self, message: dict) -> None:
+        """A supervisor listens (or stops): publish this call's audio under the lease."""
+        seconds = message.get("seconds")
+        listener = message.get("listener")
+        if self.call_log is None or not isinstance(listener, str) or not listener:
+            return
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+            await self.bridge.voice.listen(
+                listener, float(seconds), message.get("actor_id"), message.get("actor_name", "")
+            )
+
+    async def call_voice(self, message: dict) -> None:
+        """A supervisor takes the call over, hands it back, or lost the socket holding it."""
+        if self.call_log is None:
+            return
+        voice, op = self.bridge.voice, message.get("op")
+        actor_id, name = message.get("actor_id"), str(message.get("actor_name", ""))
+        reply_to = str(message.get("reply_to") or "")
+        if op == "take_over":
+            await voice.take_over(actor_id, name, reply_to)
+        elif op == "hand_back":
+            await voice.hand_back(actor_id, name, str(message.get("text") or ""), reply_to=reply_to)
+        elif op == "holder_lost":
+            voice.holder_lost(actor_id)
 
     async def send_text(self, text: str) -> None:
         """Hot path: hand a frame straight to the server (skips the generic send's checks).

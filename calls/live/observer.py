@@ -66,7 +66,7 @@ class BridgeObserver(Protocol):
     def utterance(self, record: UtteranceRecord) -> None:
         """A finished turn."""
 
-    def event(self, kind: str, data: dict, offset_ms: int | None) -> None:
+    def event(self, kind: str, data: dict, offset_ms: int | None, actor_id=None) -> None:
         """Something that happened (DTMF, tool call, error, reconnect, supervisor action)."""
 
     def turn_metrics(self, item_id: str, metrics: dict) -> None:

@@ -18,6 +18,7 @@ from calls.monitoring.kpis import wallboard_kpis
 from calls.monitoring.live_events import CallState
 from calls.monitoring.queries import find_call
 from calls.monitoring.supervisor_actions import can_control
+from calls.monitoring.voice_session import LISTEN_PERMISSION, TAKE_OVER_PERMISSION, has_right
 
 MONITOR_SOCKET_PATH = "/ws/monitor/"
 # The wallboard's tiles, in reading order: (KPI name, label, how the script formats it).
@@ -77,6 +78,7 @@ def js_labels() -> dict:
             "transfer": _("Transfer sent."),
             "coach": _("Instruction sent to the agent."),
         },
+        "voice": voice_labels(),
         "errors": {
             "forbidden": _("You do not have the right to control calls."),
             "call_ended": _("This call has already ended."),
@@ -84,6 +86,31 @@ def js_labels() -> dict:
             "no_such_call": _("No such call."),
             "empty_text": _("Type an instruction first."),
             "text_too_long": _("The instruction is too long."),
+        },
+    }
+
+
+def voice_labels() -> dict:
+    """The words of the call page's voice panel (listen, take over, hand back)."""
+    return {
+        "listen": _("Listen"),
+        "stop_listening": _("Stop listening"),
+        "listening": _("Listening to the call."),
+        "holding": _("You are speaking with the caller. The AI is silent."),
+        "handed_back": _("The call is back with the AI."),
+        "held_by": _("%(name)s is speaking with the caller"),
+        "confirm_take_over": _("Take this call over from the AI? The caller will hear you."),
+        "returned": {
+            "socket_lost": _("Your connection dropped: the call went back to the AI."),
+            "microphone_silent": _("No sound from your microphone: the call went back to the AI."),
+        },
+        "errors": {
+            "forbidden": _("You do not have the right to do this."),
+            "held": _("%(name)s is already speaking with the caller."),
+            "not_holder": _("You are not holding this call."),
+            "call_not_live": _("The call cannot be taken over right now."),
+            "no_such_call": _("No such call."),
+            "microphone": _("The microphone could not be opened."),
         },
     }
 
@@ -106,6 +133,10 @@ def event_labels() -> dict:
         "bad_ai_event": _("Unreadable AI event"),
         "bad_frame": _("Unreadable Twilio frame"),
         "transcription_failed": _("Transcription failed"),
+        "supervisor_listen": _("Supervisor listening"),
+        "supervisor_listen_stop": _("Supervisor stopped listening"),
+        "supervisor_take_over": _("Supervisor took the call over"),
+        "supervisor_hand_back": _("Call handed back to the AI"),
         "greeting_cached": _("Recorded greeting played"),
         "tool_filler": _("Waiting announcement"),
         "caller_idle": _("Caller silent"),
@@ -202,6 +233,8 @@ def call_page(request, call_sid: str):
         detail=detail_data(call, can_see_numbers(request.user)),
         can_control=can_control(request.user) and call.is_live,
         can_view_unredacted=can_view_unredacted(request.user),
+        can_listen=call.is_live and has_right(request.user, LISTEN_PERMISSION),
+        can_take_over=call.is_live and has_right(request.user, TAKE_OVER_PERMISSION),
     )
     record_request(request, AccessAction.VIEW_CALL, call.call_sid)
     return render(request, "dashboard/call.html", context)

@@ -43,6 +43,11 @@ def control_group(call_sid: str) -> str:
     return f"control.call.{call_sid}"
 
 
+def listen_group(call_sid: str) -> str:
+    """The group of a call's audio, joined by the sockets listening to it (live_audio)."""
+    return f"listen.call.{call_sid}"
+
+
 class CallState:
     """What the wallboard shows a call doing."""
 
@@ -203,6 +208,34 @@ def control_message(action: str, *, actor_id: int | None, actor_name: str, text:
         "actor_id": actor_id,
         "actor_name": actor_name,
     }
+
+
+def listen_message(listener: str, seconds: float, *, actor_id=None, actor_name="") -> dict:
+    """Ask a call's holder to publish its audio to `listener` for `seconds` (0: stop now)."""
+    return {
+        "type": "call.listen",
+        "listener": listener,
+        "seconds": seconds,
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+    }
+
+
+def voice_message(op: str, *, actor_id, actor_name: str, reply_to: str = "", text="") -> dict:
+    """A take-over request, a hand-back or a lost holder socket (`call.voice`, op says which)."""
+    return {
+        "type": "call.voice",
+        "op": op,
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "reply_to": reply_to,
+        "text": text,
+    }
+
+
+def voice_audio_message(actor_id, frames: list[bytes]) -> dict:
+    """Microphone frames of the supervisor holding the call, in order (`call.voice.audio`)."""
+    return {"type": "call.voice.audio", "actor_id": actor_id, "frames": frames}
 
 
 def snapshot_request(reply_channel: str) -> dict:

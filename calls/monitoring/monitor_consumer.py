@@ -4,11 +4,13 @@ Client → server (JSON):
     {"action": "subscribe", "target": "wallboard"}
     {"action": "subscribe", "target": "call", "call_sid": "CA…"}
     {"action": "hangup" | "transfer" | "coach", "call_sid": "CA…", "text": "…"}   (text: coach)
+    voice: listen, unlisten, take_over, hand_back and binary microphone frames (voice_session.py)
 Server → client:
     {"type": "snapshot", "target": "wallboard", "calls": [...], "totals": {...}}
     {"type": "snapshot", "target": "call", "live": bool, "call": {...}, "utterances": [...], ...}
     then the events of live_events (`call.status`, `call.transcript`, ...), each with `seq`;
-    {"type": "action.sent", "action": …, "call_sid": …} or {"type": "error", "code": …}.
+    {"type": "action.sent", "action": …, "call_sid": …} or {"type": "error", "code": …};
+    while listening, binary audio frames (calls.live.protocol.listen_audio).
 
 The snapshot comes from the database; live state self-heals because status events are full
 snapshots and transcript deltas carry the text so far. Watching a call sends `call.watch` to its
@@ -43,6 +45,7 @@ from calls.monitoring.live_events import (
 from calls.monitoring.message_budget import MessageBudget
 from calls.monitoring.queries import call_snapshot, wallboard_snapshot
 from calls.monitoring.supervisor_actions import ACTIONS, ActionRefused, send_action
+from calls.monitoring.voice_session import VOICE_ACTIONS, VoiceSession
 from calls.records.drained_queue import stop_if_cancelled
 
 logger = logging.getLogger(__name__)
@@ -75,10 +78,21 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         self.subscribed: list[str] = []
         self.watching: asyncio.Task | None = None
         self.watched_sid, self.watch_answered = "", False
+        self.voice = VoiceSession(self)
 
     async def disconnect(self, code):
-        """Leave the subscribed groups."""
+        """Leave the subscribed groups; stop listening; a held call starts its grace period."""
         await self.leave()
+        if getattr(self, "voice", None) is not None:
+            await self.voice.close()
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """JSON messages as before; binary frames: the microphone of a supervisor holding a call."""
+        if bytes_data is not None:
+            if getattr(self, "voice", None) is not None:
+                await self.voice.microphone(bytes_data)
+            return
+        await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
     async def receive_json(self, content, **kwargs):
         """Route a client message to subscribe or to a supervisor action."""
@@ -87,6 +101,12 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
             await self.subscribe(content.get("target"), str(content.get("call_sid") or ""))
         elif action in ACTIONS:
             await self.act(action, str(content.get("call_sid") or ""), content.get("text") or "")
+        elif action in VOICE_ACTIONS:
+            call_sid = str(content.get("call_sid") or "")
+            if not CALL_SID.match(call_sid):
+                await self.send_error("no_such_call", call_sid, action)
+                return
+            await self.voice.handle(action, call_sid, content.get("text") or "")
         else:
             await self.send_error("unknown_action")
 
@@ -133,15 +153,30 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message):
         """Relay live events without Channels' per-message DB-connection hop: they use no DB.
 
+        The same goes for audio both ways: a listened call's frames and the holder's microphone.
         A client message beyond the socket's budget closes it (4429) before any work is done,
-        and stops this consumer: the messages it had already queued are never handled.
+        and stops this consumer: the messages it had already queued are never handled. The
+        microphone of a supervisor holding a call (50 frames a second) has its own budget.
         """
-        if message["type"] == "monitor.event":
+        kind = message["type"]
+        if kind == "monitor.event":
             await self.monitor_event(message)
-        elif message["type"] == "websocket.receive" and not self.budget.take():
+        elif kind == "monitor.audio":
+            for frame in message["frames"]:
+                await self.send(bytes_data=frame)
+        elif kind == "websocket.receive" and not self.within_budget(message):
             await self.refuse_flood()
+        elif kind == "websocket.receive" and message.get("bytes") is not None:
+            await self.receive(bytes_data=message["bytes"])
         else:
             await super().dispatch(message)
+
+    def within_budget(self, message) -> bool:
+        """Spend this message from its budget: the microphone's while holding, else the page's."""
+        voice = getattr(self, "voice", None)
+        if message.get("bytes") is not None and voice is not None and voice.holding_sid:
+            return voice.microphone_budget.take()
+        return self.budget.take()
 
     async def refuse_flood(self):
         """Close a socket that sends too many messages, drop its subscriptions and stop."""
@@ -192,6 +227,10 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "subscribed", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.subscribed = []
+
+    async def monitor_voice(self, message):
+        """The call's holder answered a take-over or a hand-back."""
+        await self.voice.answered(message)
 
     async def send_error(self, code: str, call_sid: str = "", action: str = ""):
         """Tell the browser why a request was refused."""

@@ -4,6 +4,7 @@ import { formatDuration, formatMs, readLabels, secondsSince } from "./format.js"
 import { MonitorSocket, SeqTracker, showConnection } from "./monitor_socket.js";
 import { Timeline } from "./timeline.js";
 import { Transcript } from "./transcript.js";
+import { VoicePanel } from "./voice.js";
 
 const script = document.querySelector("script[data-call-sid]");
 const callSid = script.dataset.callSid;
@@ -20,13 +21,25 @@ let finalLoaded = false;
 const socket = new MonitorSocket(
   script.dataset.socket,
   { target: "call", call_sid: callSid },
-  { onMessage: handle, onStatus: (status) => showConnection(status, labels) },
+  {
+    onMessage: handle,
+    onStatus: (status) => showConnection(status, labels),
+    onAudio: (buffer) => voice?.audio(buffer),
+  },
 );
+const voiceRoot = document.getElementById("voice");
+const voice = voiceRoot
+  ? new VoicePanel(voiceRoot, { socket, callSid, labels, onStatus: sayVoice })
+  : null;
 
 /** Route one server message. */
 function handle(message) {
   if (message.type === "snapshot") return loadSnapshot(message);
   if (message.type === "action.sent") return say(labels.sent[message.action]);
+  if (message.type.startsWith("voice.")) return voice?.message(message);
+  if (message.type === "error" && voiceActions.has(message.action)) {
+    return sayVoice(labels.voice.errors[message.code] || message.code, true);
+  }
   if (message.type === "error") return say(labels.errors[message.code] || message.code, true);
   if (message.call_sid !== callSid) return;
   const order = seqs.check(callSid, message.seq);
@@ -35,7 +48,10 @@ function handle(message) {
   if (message.type === "call.status") showStatus(message);
   else if (message.type === "call.transcript") transcript.delta(message);
   else if (message.type === "call.utterance") transcript.final(message);
-  else if (message.type === "call.event") timeline.add(message);
+  else if (message.type === "call.event") {
+    timeline.add(message);
+    voice?.timeline(message);
+  }
   else if (message.type === "call.metrics") transcript.metrics(message);
 }
 
@@ -44,6 +60,7 @@ function loadSnapshot(snapshot) {
   seqs.reset();
   transcript.load(snapshot.utterances);
   timeline.load(snapshot.events);
+  snapshot.events.forEach((event) => voice?.timeline(event));
   showStatus(snapshot.call);
   if (!snapshot.live) {
     finalLoaded = true;
@@ -75,11 +92,20 @@ function markEnded(status) {
   document.querySelectorAll("#actions button, #actions input").forEach((c) => {
     c.disabled = true;
   });
+  voice?.end();
   if (actionStatus && !actionStatus.textContent) say(labels.call_ended);
   if (!finalLoaded) {
     finalLoaded = true;
     socket.requestResync(1500); // the stored record is complete shortly after the end
   }
+}
+
+const voiceActions = new Set(["listen", "unlisten", "take_over", "hand_back"]);
+
+function sayVoice(text, isError = false) {
+  const status = document.getElementById("voice-status");
+  status.textContent = text || "";
+  status.classList.toggle("error", isError);
 }
 
 function say(text, isError = false) {

@@ -5,12 +5,14 @@ const MAX_DELAY_MS = 30000;
 const RESYNC_SPACING_MS = 1000;
 
 export class MonitorSocket {
-  /** path: "/ws/monitor/"; subscription: {target, call_sid?}; handlers: onMessage, onStatus. */
-  constructor(path, subscription, { onMessage, onStatus = () => {} }) {
+  /** path: "/ws/monitor/"; subscription: {target, call_sid?}; handlers: onMessage, onStatus,
+   * onAudio (binary frames: a listened call's audio). */
+  constructor(path, subscription, { onMessage, onStatus = () => {}, onAudio = () => {} }) {
     this.path = path;
     this.subscription = subscription;
     this.onMessage = onMessage;
     this.onStatus = onStatus;
+    this.onAudio = onAudio;
     this.attempt = 0;
     this.lastResync = 0;
     this.resyncTimer = null;
@@ -20,12 +22,16 @@ export class MonitorSocket {
   start() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.ws = new WebSocket(`${scheme}//${location.host}${this.path}`);
+    this.ws.binaryType = "arraybuffer";
     this.ws.onopen = () => {
       this.attempt = 0;
       this.onStatus("open");
       this.resync();
     };
-    this.ws.onmessage = (event) => this.onMessage(JSON.parse(event.data));
+    this.ws.onmessage = (event) => {
+      if (typeof event.data === "string") this.onMessage(JSON.parse(event.data));
+      else this.onAudio(event.data);
+    };
     this.ws.onclose = (event) => {
       if (event.code === FORBIDDEN) {
         this.onStatus("forbidden");
@@ -52,6 +58,13 @@ export class MonitorSocket {
       this.resyncTimer = null;
       this.resync();
     }, wait);
+  }
+
+  /** Send a binary frame (the microphone); false when the socket is not open. */
+  sendBinary(buffer) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(buffer);
+    return true;
   }
 
   /** Send a JSON message; false when the socket is not open. */

@@ -59,7 +59,15 @@ export function describe(event, labels) {
     case "supervisor_hangup":
     case "supervisor_transfer":
     case "supervisor_coach":
-      return [`${w.by} ${event.actor || d.actor_name || "–"}`, ...(d.text ? [`“${d.text}”`] : [])];
+    case "supervisor_listen":
+    case "supervisor_listen_stop":
+    case "supervisor_take_over":
+    case "supervisor_hand_back": {
+      const note = d.text || d.note;
+      const parts = [`${w.by} ${event.actor || d.actor_name || "–"}`];
+      if (d.reason && d.reason !== "supervisor") parts.push(`${w.reason} ${d.reason}`);
+      return [...parts, ...(note ? [`“${note}”`] : [])];
+    }
     case "summary":
       return [
         d.summary || "",

@@ -16,6 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="default: a new random password")
         parser.add_argument("--no-control", action="store_true", help="without calls.control_call")
         parser.add_argument("--superuser", action="store_true")
+        parser.add_argument(
+            "--voice", action="store_true", help="with calls.listen_call and calls.take_over_call"
+        )
 
     def handle(self, *args, **options):
         """Print the password (the only place it is shown)."""
@@ -24,5 +27,6 @@ class Command(BaseCommand):
             options["password"],
             control=not options["no_control"],
             superuser=options["superuser"],
+            voice=options["voice"],
         )
         self.stdout.write(password)
