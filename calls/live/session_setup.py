@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from calls.live.phase import CallPhase
 from calls.live.protocol import realtime as rt
+from calls.live.realtime_link import RealtimeLink
 from calls.live.transcripts import ms_since
 
 if TYPE_CHECKING:
@@ -29,14 +30,21 @@ async def use_model(bridge: CallBridge, model: str) -> None:
     session has not been configured yet, and no caller audio has been sent.
     """
     logger.info("call uses model %s: reconnecting from %s", model, bridge.link.endpoint.model)
-    if bridge.realtime_task is not None:
-        bridge.realtime_task.cancel()
-        await asyncio.gather(bridge.realtime_task, return_exceptions=True)
-    await bridge.link.close()
-    bridge.link.socket = None
-    bridge.link.endpoint = replace(bridge.link.endpoint, model=model)
+    early_task, early_link = bridge.realtime_task, bridge.link
+    # A new link and a new task: the early task may finish a connect its cancellation raced
+    # with (asyncio.wait_for can return a result despite a cancel), so it must find itself
+    # replaced rather than be awaited, and its socket must never be the call's.
+    bridge.link = RealtimeLink(replace(early_link.endpoint, model=model))
     bridge.connected.clear()
     bridge.open_realtime()
+    if early_task is not None:
+        early_task.cancel()
+    await early_link.close()
+
+
+def replaced(bridge: CallBridge) -> bool:
+    """Whether the running session task is no longer the call's (use_model started another)."""
+    return bridge.realtime_task is not asyncio.current_task()
 
 
 async def run_realtime(bridge: CallBridge) -> None:
@@ -48,13 +56,17 @@ async def run_realtime(bridge: CallBridge) -> None:
     once the new session runs our config; the conversation so far is restored as items.
     When every attempt fails the call ends with ai_unavailable (apology, then transfer).
     """
-    connected = await bridge.link.connect_with_retries(bridge.settings.max_retry_count + 1)
+    link = bridge.link
+    connected = await link.connect_with_retries(bridge.settings.max_retry_count + 1)
+    if replaced(bridge):
+        await link.close()
+        return
     bridge.connected.set()
     if not connected:
         return  # begin() ends the call once it knows which call this is
     while True:
-        await bridge.link.read(bridge.handle_ai_message)
-        if bridge.phase.over:
+        await link.read(bridge.handle_ai_message)
+        if bridge.phase.over or replaced(bridge):
             return
         bridge.dropped_at = time.monotonic()
         logger.warning("OpenAI session dropped (close %s); reconnecting", bridge.link.close_code())
