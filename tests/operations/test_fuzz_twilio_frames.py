@@ -12,9 +12,7 @@ from django.conf import settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from twilio.request_validator import RequestValidator
 
-from arsproject.asgi import application
 from calls.live.protocol.twilio import (
     Connected,
     Dtmf,
@@ -28,10 +26,10 @@ from calls.live.protocol.twilio import (
 from calls.models import Call
 from calls.records import services
 from calls.simulator.caller_audio import SpeechSignal
+from tests.calls.streams import STREAM_SID, signed_stream, start
 from tests.operations.fuzz import dumps, json_values, not_json, objects_with
 
 EVENTS = ["connected", "start", "media", "dtmf", "mark", "stop"]
-STREAM_SID = "MZ" + "e" * 32
 
 unit = hypothesis_settings(max_examples=100, deadline=None)
 end_to_end = hypothesis_settings(
@@ -265,40 +263,6 @@ async def test_media_out_of_order_is_passed_on_as_it_comes(
 # --- before start ----------------------------------------------------------------------------
 
 
-async def open_signed_stream() -> WebsocketCommunicator:
-    """The media-stream socket as Twilio opens it (signed over TWILIO_STREAM_ENDPOINT)."""
-    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(
-        settings.TWILIO_STREAM_ENDPOINT, {}
-    )
-    communicator = WebsocketCommunicator(
-        application,
-        "/twilio/stream",
-        headers=[(b"host", b"ars.example.test"), (b"x-twilio-signature", signature.encode())],
-    )
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-def start_frame(call_sid: str, token: str) -> str:
-    """Twilio's start message for our call."""
-    return json.dumps(
-        {
-            "event": "start",
-            "sequenceNumber": "1",
-            "streamSid": STREAM_SID,
-            "start": {
-                "streamSid": STREAM_SID,
-                "accountSid": settings.TWILIO_ACCOUNT_SID,
-                "callSid": call_sid,
-                "tracks": ["inbound"],
-                "customParameters": {"call_token": token},
-                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-            },
-        }
-    )
-
-
 EARLY_MEDIA = dumps({"event": "media", "streamSid": STREAM_SID, "media": {"payload": "//8="}})
 EARLY_MARK = dumps({"event": "mark", "streamSid": STREAM_SID, "mark": {"name": "m-1"}})
 CONNECTED = dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})
@@ -322,7 +286,7 @@ async def answered_call() -> tuple[str, str]:
 
 async def start_and_speak(stream: WebsocketCommunicator, session_source, call_sid, token) -> None:
     """Send start, wait for the session, then prove one caller frame reaches OpenAI."""
-    await stream.send_to(text_data=start_frame(call_sid, token))
+    await stream.send_to(text_data=start(call_sid, token))
     session = await session_source.next_session()
     await session.wait_for_client_event("session.update")
     marker = base64.b64encode(SpeechSignal(seed=3).next(20)).decode()
@@ -338,7 +302,7 @@ async def test_frames_before_start_do_not_stop_the_call_that_follows(
     fake_ai, default_profile, drained, frames
 ):
     call_sid, token = await answered_call()
-    stream = await open_signed_stream()
+    stream = await signed_stream()
     for frame, _ in frames:
         await stream.send_input({"type": "websocket.receive", "text": frame})
     await start_and_speak(stream, fake_ai, call_sid, token)
@@ -354,7 +318,7 @@ async def test_media_with_an_empty_stream_sid_before_start_is_refused(
     fake_ai, default_profile, drained
 ):
     call_sid, token = await answered_call()
-    stream = await open_signed_stream()
+    stream = await signed_stream()
     await stream.send_to(
         text_data=dumps({"event": "media", "streamSid": "", "media": {"payload": "//8="}})
     )
