@@ -140,16 +140,21 @@ async def main_async(port: int, realtime_url: str) -> None:
         await asyncio.Future()
 
 
-def main() -> None:
-    """Parse flags and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def serve_from_flags(description: str, serve_relay) -> None:
+    """Parse --port and --realtime-url, then run `serve_relay(port, url)` until killed."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--realtime-url", required=True)
     args = parser.parse_args()
     try:
-        asyncio.run(main_async(args.port, args.realtime_url))
+        asyncio.run(serve_relay(args.port, args.realtime_url))
     except KeyboardInterrupt:
         sys.exit(0)
+
+
+def main() -> None:
+    """Parse flags and serve."""
+    serve_from_flags(__doc__.splitlines()[0], main_async)
 
 
 if __name__ == "__main__":

@@ -10,15 +10,13 @@ not a runtime dependency.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import sys
 from collections import deque
 
 from aiohttp import ClientSession, WSMsgType, web
 
-from bench.relay import API_KEY, SESSION
+from bench.relay import API_KEY, SESSION, serve_from_flags
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
@@ -141,14 +139,7 @@ async def main_async(port: int, realtime_url: str) -> None:
 
 def main() -> None:
     """Parse flags and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--realtime-url", required=True)
-    args = parser.parse_args()
-    try:
-        asyncio.run(main_async(args.port, args.realtime_url))
-    except KeyboardInterrupt:
-        sys.exit(0)
+    serve_from_flags(__doc__.splitlines()[0], main_async)
 
 
 if __name__ == "__main__":
