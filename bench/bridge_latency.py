@@ -125,8 +125,7 @@ class Bench:
             speed=self.args.speed, chunk_ms=self.args.chunk_ms, first_audio_delay_ms=300
         )
         self.shared.fake = self.fake
-        migrate_env = servers.server_env(self.database_url, 1, self.realtime_url)
-        await asyncio.to_thread(servers.migrate, migrate_env)
+        await asyncio.to_thread(servers.migrate, self.server_env(1))
         if self.args.record:
             record_every_call(self.tmp / "bench.sqlite3")
         figures = []
@@ -145,6 +144,10 @@ class Bench:
                 shutil.rmtree(self.tmp, ignore_errors=True)
         return figures
 
+    def server_env(self, public_port: int) -> dict:
+        """The environment of a measured daphne (and of the migration)."""
+        return servers.server_env(self.database_url, public_port, self.realtime_url)
+
     def kinds(self) -> tuple[str, ...]:
         """What each round runs: ours (and the before checkout's), then both floors."""
         before = ("before",) if self.args.before else ()
@@ -157,7 +160,7 @@ class Bench:
             relay = await servers.start_relay(self.realtime_url, RELAYS[kind])
             return relay, Target(stream_url=f"ws://127.0.0.1:{relay.port}/")
         port = servers.free_port()
-        env = servers.server_env(self.database_url, port, self.realtime_url)
+        env = self.server_env(port)
         env["RECORDINGS_DIR"] = str(self.tmp / "recordings")
         profile = self.args.profile
         daphne = servers.Daphne(

@@ -113,7 +113,7 @@ class ToolBench(Bench):
             script=self.script,
         )
         self.shared.fake = self.fake
-        env = self.tool_env(servers.server_env(self.database_url, 1, self.realtime_url))
+        env = self.server_env(1)
         await asyncio.to_thread(servers.migrate, env)
         if self.api_port:
             tools = self.tmp / "tools.json"
@@ -128,30 +128,13 @@ class ToolBench(Bench):
             finally:
                 await self.fake.close()
 
-    def tool_env(self, env: dict) -> dict:
+    def server_env(self, public_port: int) -> dict:
         """Tools may call the local API; its token lives in the environment."""
+        env = super().server_env(public_port)
         env["TOOL_ALLOWED_HOSTS"] = "127.0.0.1"
         env["BENCH_ORDERS_TOKEN"] = API_TOKEN
         env["GREETING_CACHE_DIR"] = "off"
         return env
-
-    async def start_server(self, kind: str):
-        """The bridge's daphne, with tools allowed."""
-        port = servers.free_port()
-        env = self.tool_env(servers.server_env(self.database_url, port, self.realtime_url))
-        daphne = servers.Daphne(port, env, log_path=self.tmp / f"daphne-{port}.log")
-        await daphne.start()
-        from bench.load import Target
-
-        target = Target(
-            stream_url=daphne.stream_url,
-            webhook_url=f"{daphne.base_url}/twilio/voice",
-            public_base_url=daphne.base_url,
-            public_stream_url=daphne.stream_url,
-            auth_token=servers.AUTH_TOKEN,
-            account_sid=servers.ACCOUNT_SID,
-        )
-        return daphne, target
 
     def events(self, kind: str) -> list[tuple[str, int | None, dict]]:
         """(call, offset ms, data) of one event kind, from the bench database."""
