@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import json
 import sqlite3
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +35,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import aiohttp
 from aiohttp import web
 
 from bench import servers
@@ -119,8 +121,6 @@ class ToolBench(Bench):
             tools = self.tmp / "tools.json"
             tools_file(tools, self.api_port)
             await asyncio.to_thread(import_tools, env, tools)
-        import aiohttp
-
         async with aiohttp.ClientSession() as http:
             self.shared.http = http
             try:
@@ -147,7 +147,6 @@ class ToolBench(Bench):
 
 def import_tools(env: dict, path: Path) -> None:
     """Load the tool into the default profile through the real import command."""
-    import subprocess
 
     subprocess.run(
         [str(servers.PYTHON), "manage.py", "import_tools", "--profile", "기본 상담원", str(path)],
