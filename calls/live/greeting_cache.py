@@ -45,6 +45,15 @@ class CachedGreeting:
     chunks: tuple[str, ...]
 
 
+def read(path: Path) -> CachedGreeting | None:
+    """One greeting file, or None when it is missing or broken."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return CachedGreeting(GreetingKey(**data["key"]), data["text"], tuple(data["chunks"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 class GreetingCache:
     """Greeting audio files under one directory, with a small in-memory front."""
 
@@ -54,19 +63,11 @@ class GreetingCache:
 
     def load(self, key: GreetingKey) -> CachedGreeting | None:
         """The cached greeting for a key, or None (a broken file counts as none)."""
-        found = self.memory.get(key)
-        path = self.directory / key.filename()
+        found = self.recall(key)
         if found is not None:
-            if path.exists():  # another process may have forgotten it (admin: record again)
-                self.memory.move_to_end(key)
-                return found
-            del self.memory[key]
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            found = CachedGreeting(key, data["text"], tuple(data["chunks"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if GreetingKey(**data["key"]) != key:
+            return found
+        found = read(self.directory / key.filename())
+        if found is None or found.key != key:
             return None
         self.remember(found)
         return found
@@ -104,15 +105,8 @@ class GreetingCache:
 
     def for_version(self, prompt_version_id: int) -> list[CachedGreeting]:
         """Every cached greeting of one prompt version (any voice, model or format)."""
-        found = []
-        for path in sorted(self.directory.glob(f"v{prompt_version_id}-*.json")):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                key = GreetingKey(**data["key"])
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-            found.append(CachedGreeting(key, data["text"], tuple(data["chunks"])))
-        return found
+        paths = sorted(self.directory.glob(f"v{prompt_version_id}-*.json"))
+        return [greeting for greeting in map(read, paths) if greeting is not None]
 
     def forget_version(self, prompt_version_id: int) -> int:
         """Drop a version's greetings (the next call records them again); how many went."""
