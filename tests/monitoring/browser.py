@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from tests.server_process import ROOT, start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,3 +49,19 @@ async def launch(playwright):
     return await playwright.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
     )
+
+
+def server_with_staff(tmp_path, realtime_url: str, username: str, password: str, *flags: str):
+    """The real server in a subprocess (own database), and a staff account made by the command.
+
+    Blocking: call it through asyncio.to_thread. `flags` go to `staff_account` (e.g. --voice).
+    """
+    server = start_server(tmp_path, OPENAI_REALTIME_URL=realtime_url)
+    subprocess.run(
+        [sys.executable, "manage.py", "staff_account", username, "--password", password, *flags],
+        cwd=ROOT,
+        env=server.env,
+        check=True,
+        capture_output=True,
+    )
+    return server

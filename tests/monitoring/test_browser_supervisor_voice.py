@@ -9,8 +9,6 @@ the folder the test prints (under ARS_SCREENSHOT_DIR when set, else the test's t
 
 import asyncio
 import os
-import subprocess
-import sys
 import wave
 from pathlib import Path
 
@@ -21,9 +19,13 @@ from django.conf import settings
 from calls.demo.conversation import DEMO_SCRIPT
 from calls.simulator.fake_realtime import FakeRealtimeServer
 from calls.simulator.twilio_caller import StreamEnded, TwilioCaller
-from tests.monitoring.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
+from tests.monitoring.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    require_browser,
+    server_with_staff,
+)
 from tests.monitoring.voice_helpers import dominant_hz, level_at, tone_ulaw
-from tests.server_process import ROOT, start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -61,14 +63,8 @@ async def fake_ai():
 async def daphne_server(tmp_path, fake_ai):
     """The real server in a subprocess, and a supervisor who may listen and take over."""
     require_browser()
-    server = await asyncio.to_thread(start_server, tmp_path, OPENAI_REALTIME_URL=fake_ai.url)
-    await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "manage.py", "staff_account", "boss", "--password", PASSWORD, "--voice"],
-        cwd=ROOT,
-        env=server.env,
-        check=True,
-        capture_output=True,
+    server = await asyncio.to_thread(
+        server_with_staff, tmp_path, fake_ai.url, "boss", PASSWORD, "--voice"
     )
     yield server
     await asyncio.to_thread(server.stop)

@@ -1,8 +1,6 @@
 """In a real browser: log in, watch a simulated Korean call appear, follow it live, hang it up."""
 
 import asyncio
-import subprocess
-import sys
 
 import pytest
 from django.conf import settings
@@ -10,8 +8,7 @@ from django.conf import settings
 from calls.demo.conversation import DEMO_SCRIPT, until_agent_has_spoken
 from calls.simulator.fake_realtime import FakeRealtimeServer
 from calls.simulator.twilio_caller import StreamEnded, TwilioCaller
-from tests.monitoring.browser import launch, require_browser
-from tests.server_process import ROOT, start_server
+from tests.monitoring.browser import launch, require_browser, server_with_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,15 +29,7 @@ async def fake_ai():
 async def daphne_server(tmp_path, fake_ai):
     """The real server in a subprocess with its own database and a staff account."""
     require_browser()
-    server = await asyncio.to_thread(start_server, tmp_path, OPENAI_REALTIME_URL=fake_ai.url)
-    await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "manage.py", "staff_account", "watcher", "--password", PASSWORD],
-        cwd=ROOT,
-        env=server.env,
-        check=True,
-        capture_output=True,
-    )
+    server = await asyncio.to_thread(server_with_staff, tmp_path, fake_ai.url, "watcher", PASSWORD)
     yield server
     await asyncio.to_thread(server.stop)
 
