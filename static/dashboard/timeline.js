@@ -40,6 +40,7 @@ export function describe(event, labels) {
       return parts;
     }
     case "tool_filler":
+    case "notice_given":
       return [d.text ? `“${d.text}”` : ""];
     case "caller_idle":
       return [`${d.count ?? "–"}${w.count}`];
