@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: make the project importable
@@ -101,29 +103,48 @@ async def run_config(args, cached: bool, fake: servers.ControlledProcess, tmp: P
     return [t for t in times if t is not None]
 
 
-async def main_async(args) -> str:
-    """Rounds of uncached then cached; a table of p50/p99 per round and the medians."""
+@dataclass
+class FirstAudio:
+    """Every round's first-audio times: p50 and p99 per kind, in ms."""
+
+    rows: list[list[str]] = field(default_factory=list)
+    by_kind: dict[str, list[tuple]] = field(default_factory=lambda: {"uncached": [], "cached": []})
+
+    def medians(self, kind: str) -> tuple[list[float], list[float]]:
+        """The rounds' p50s and p99s of one kind (rounds without figures left out)."""
+        figures = self.by_kind[kind]
+        return [p for p, _ in figures if p is not None], [p for _, p in figures if p is not None]
+
+
+async def measure(args) -> FirstAudio:
+    """Rounds of uncached then cached."""
     tmp = Path(tempfile.mkdtemp(prefix="ars-first-audio-"))
     fake = await servers.start_fake(speed=1.0, first_audio_delay_ms=args.delay_ms)
-    rows, by_kind = [], {"uncached": [], "cached": []}
+    result = FirstAudio()
     try:
         for round_no in range(1, args.rounds + 1):
             for kind in ("uncached", "cached"):
                 times = await run_config(args, kind == "cached", fake, tmp)
                 p50, p99 = percentile(times, 50), percentile(times, 99)
-                by_kind[kind].append((p50, p99))
-                rows.append([f"{kind} r{round_no}", str(len(times)), fmt(p50), fmt(p99)])
+                result.by_kind[kind].append((p50, p99))
+                result.rows.append([f"{kind} r{round_no}", str(len(times)), fmt(p50), fmt(p99)])
+                print(f"  measured first audio {kind} round {round_no}", file=sys.stderr)
     finally:
         await fake.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+def render(result: FirstAudio, args) -> str:
+    """A table of p50/p99 per round and the medians."""
     lines = [
         f"first_audio: {args.calls} calls dialled within {args.ramp_s:g} s, each held "
         f"{args.hold_s:g} s, fake first audio {args.delay_ms} ms; "
         "ms from `start` sent to the first agent audio at the caller",
-        table(["config", "calls", "p50", "p99"], rows),
+        table(["config", "calls", "p50", "p99"], result.rows),
     ]
-    for kind, figures in by_kind.items():
-        p50s = [p for p, _ in figures if p is not None]
-        p99s = [p for _, p in figures if p is not None]
+    for kind in result.by_kind:
+        p50s, p99s = result.medians(kind)
         if p50s:
             lines.append(
                 f"  {kind}: p50 median {fmt(statistics.median(p50s))} "
@@ -152,7 +173,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     """Run and print."""
-    print(asyncio.run(main_async(parse_args(argv))))
+    args = parse_args(argv)
+    print(render(asyncio.run(measure(args)), args))
 
 
 if __name__ == "__main__":

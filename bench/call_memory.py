@@ -1,0 +1,234 @@
+"""Server memory per call by call length, with recording on (prints figures; real time).
+
+Run: `.venv/bin/python bench/call_memory.py [--calls 50] [--minutes 1 10] [--rounds 1]`.
+
+A fresh daphne (recording every call, stereo WAV) in front of the bench's fake Realtime server
+(bench/fake_ai.py, its own process) takes one warm-up call, then N simulated calls
+(bench/load.py: real-time caller audio, barge-ins, marks echoed as played) that all stay on the
+line until the longest checkpoint. At each checkpoint (minutes since the last call was dialled)
+the server's resident set is read from /proc; RSS per call = (RSS now - RSS after the warm-up)
+/ N. Memory is flat in call length when the figure at 10 minutes is within 10 % of the figure
+at 1 minute (issue 21). The recordings are written when the calls end, after the checkpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp
+
+from bench import servers
+from bench.bridge_latency import record_every_call
+from bench.load import Behaviour, Shared, SimCall, Target, speech_frames
+from bench.stats import fmt, table
+
+MIB = 1024 * 1024
+
+
+@dataclass
+class Run:
+    """One round: RSS per call (MiB) at each checkpoint, and how the calls went."""
+
+    round_no: int
+    calls: int
+    base_mib: float = 0.0
+    per_call_mib: dict[float, float] = field(default_factory=dict)
+    failed_calls: int = 0
+    recordings: int = 0
+
+    def growth(self, first: float, last: float) -> float | None:
+        """Per-call RSS at `last` over the figure at `first`, minus one (0.05 = +5 %)."""
+        start, end = self.per_call_mib.get(first), self.per_call_mib.get(last)
+        if not start or end is None:
+            return None
+        return end / start - 1
+
+
+class CallMemoryBench:
+    """Rounds of N long recorded calls against one fake AI, a fresh daphne per round."""
+
+    def __init__(self, calls: int, minutes: list[float], rounds: int):
+        self.calls = calls
+        self.minutes = sorted(minutes)
+        self.rounds = rounds
+        self.tmp = Path(tempfile.mkdtemp(prefix="ars-call-memory-"))
+        self.speech = speech_frames(seed=11)
+        self.next_call_no = 1
+
+    async def run(self) -> list[Run]:
+        """Every round in turn; progress on stderr."""
+        fake = await servers.start_fake(speed=5.0, chunk_ms=50, first_audio_delay_ms=300)
+        self.realtime_url = f"ws://127.0.0.1:{fake.port}/v1/realtime"
+        self.shared = Shared(fake=fake)
+        runs = []
+        try:
+            async with aiohttp.ClientSession() as http:
+                self.shared.http = http
+                for round_no in range(1, self.rounds + 1):
+                    runs.append(await self.measure(round_no))
+                    print(f"  measured call memory round {round_no}", file=sys.stderr, flush=True)
+        finally:
+            await fake.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return runs
+
+    async def measure(self, round_no: int) -> Run:
+        """A fresh database and daphne; warm-up; N calls; RSS at every checkpoint."""
+        folder = self.tmp / f"round-{round_no}"
+        folder.mkdir()
+        database = folder / "bench.sqlite3"
+        port = servers.free_port()
+        env = servers.server_env(f"sqlite:///{database}", port, self.realtime_url)
+        env["RECORDINGS_DIR"] = str(folder / "recordings")
+        await asyncio.to_thread(servers.migrate, env)
+        record_every_call(database)
+        daphne = servers.Daphne(port, env, log_path=folder / "daphne.log")
+        await daphne.start()
+        target = Target(
+            stream_url=daphne.stream_url,
+            webhook_url=f"{daphne.base_url}/twilio/voice",
+            public_base_url=daphne.base_url,
+            public_stream_url=daphne.stream_url,
+            auth_token=servers.AUTH_TOKEN,
+            account_sid=servers.ACCOUNT_SID,
+        )
+        run = Run(round_no, self.calls)
+        try:
+            warm = self.new_call(target, Behaviour(quiet_before_hangup_s=0.2, max_ending_s=1))
+            await warm.run(time.monotonic() + 5.0)
+            base = servers.sample(daphne.pid).rss_bytes
+            run.base_mib = base / MIB
+            ramp_s = min(5.0, self.calls * 0.05)
+            dialled = time.monotonic() + ramp_s
+            hang_up_at = dialled + self.minutes[-1] * 60 + 1
+            behaviour = Behaviour(quiet_before_hangup_s=0.5, max_ending_s=5.0)
+            tasks = []
+            for _ in range(self.calls):
+                await asyncio.sleep(ramp_s / self.calls)
+                call = self.new_call(target, behaviour)
+                tasks.append(asyncio.create_task(call.run(hang_up_at)))
+            for minutes in self.minutes:
+                await asyncio.sleep(max(0.0, dialled + minutes * 60 - time.monotonic()))
+                rss = servers.sample(daphne.pid).rss_bytes
+                run.per_call_mib[minutes] = (rss - base) / MIB / self.calls
+                print(
+                    f"    round {round_no}: {minutes:g} min, {fmt(run.per_call_mib[minutes], 3)}"
+                    " MiB/call",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            results = await asyncio.gather(*tasks)
+            run.failed_calls = sum(1 for r in results if r.error or r.closed_by_server)
+            run.recordings = await asyncio.to_thread(count_recordings, folder / "recordings")
+        finally:
+            await daphne.stop()
+        return run
+
+    def new_call(self, target: Target, behaviour: Behaviour) -> SimCall:
+        """A call with a run-unique number."""
+        call = SimCall(self.next_call_no, target, behaviour, self.shared, self.speech)
+        self.next_call_no += 1
+        return call
+
+
+def count_recordings(folder: Path, wait_s: float = 30.0) -> int:
+    """WAV files written (the last calls' recordings are saved just after they end)."""
+    deadline = time.monotonic() + wait_s
+    count = 0
+    while time.monotonic() < deadline:
+        count = len(list(folder.rglob("*.wav"))) if folder.exists() else 0
+        if count:
+            return count
+        time.sleep(0.5)
+    return count
+
+
+def render(runs: list[Run], minutes: list[float]) -> str:
+    """Per-round rows, then the median and range of every checkpoint and of the growth."""
+    first, last = minutes[0], minutes[-1]
+    header = ["round", "calls", "base MiB"]
+    header += [f"MiB/call @{m:g} min" for m in minutes]
+    header += [f"@{last:g} vs @{first:g}", "failed", "WAVs"]
+    rows = []
+    for run in runs:
+        growth = run.growth(first, last)
+        rows.append(
+            [
+                str(run.round_no),
+                str(run.calls),
+                fmt(run.base_mib, 1),
+                *(fmt(run.per_call_mib.get(m), 3) for m in minutes),
+                "-" if growth is None else f"{growth * 100:+.1f}%",
+                str(run.failed_calls),
+                str(run.recordings),
+            ]
+        )
+    lines = [
+        f"call_memory: server RSS per call with recording on ({servers.python_env_note()}; "
+        f"RSS over the post-warm-up baseline / calls)",
+        table(header, rows),
+    ]
+    lines += [f"  {line}" for line in summary_lines(runs, minutes)]
+    return "\n".join(lines)
+
+
+def summary_lines(runs: list[Run], minutes: list[float]) -> list[str]:
+    """Median (range) per checkpoint and of the growth, against the 10 % target."""
+    first, last = minutes[0], minutes[-1]
+    lines = []
+    for m in minutes:
+        values = [r.per_call_mib[m] for r in runs if m in r.per_call_mib]
+        if values:
+            lines.append(
+                f"RSS per call at {m:g} min: median {statistics.median(values):.3f} MiB "
+                f"(range {min(values):.3f}-{max(values):.3f})"
+            )
+    growths = [g for r in runs if (g := r.growth(first, last)) is not None]
+    if growths:
+        median = statistics.median(growths)
+        verdict = "met" if abs(median) <= 0.10 else "NOT met"
+        lines.append(
+            f"growth {first:g} -> {last:g} min: median {median * 100:+.1f}% "
+            f"(range {min(growths) * 100:+.1f}% to {max(growths) * 100:+.1f}%); "
+            f"target within 10 %: {verdict}"
+        )
+    return lines
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Flags."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=50, help="simultaneous calls (default 50)")
+    parser.add_argument(
+        "--minutes", type=float, nargs="+", default=[1, 10], help="checkpoints (default 1 10)"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="fresh servers in turn (default 1)")
+    return parser.parse_args(argv)
+
+
+async def measure(args: argparse.Namespace) -> list[Run]:
+    """Run the bench's rounds."""
+    return await CallMemoryBench(args.calls, args.minutes, args.rounds).run()
+
+
+def main(argv=None) -> None:
+    """Run and print."""
+    args = parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        print(render(asyncio.run(measure(args)), sorted(args.minutes)))
+
+
+if __name__ == "__main__":
+    main()
