@@ -1,6 +1,7 @@
 """Server memory per call by call length, with recording on (prints figures; real time).
 
-Run: `.venv/bin/python bench/call_memory.py [--calls 50] [--minutes 1 10] [--rounds 1]`.
+Run: `.venv/bin/python bench/call_memory.py [--calls 50] [--minutes 1 10] [--rounds 1]
+[--database-url postgres://postgres@127.0.0.1:5432/ars_bench]`.
 
 A fresh daphne (recording every call, stereo WAV) in front of the bench's fake Realtime server
 (bench/fake_ai.py, its own process) takes one warm-up call, then N simulated calls
@@ -9,6 +10,11 @@ line until the longest checkpoint. At each checkpoint (minutes since the last ca
 the server's resident set is read from /proc; RSS per call = (RSS now - RSS after the warm-up)
 / N. Memory is flat in call length when the figure at 10 minutes is within 10 % of the figure
 at 1 minute (issue 21). The recordings are written when the calls end, after the checkpoints.
+
+The database is a fresh SQLite file per round unless --database-url names one (migrated;
+earlier rounds' calls stay in it). SQLite's page cache lives in the server process and fills
+as the database grows (up to 2 MiB per connection): a per-process ceiling that shows up here
+divided by N.
 """
 
 from __future__ import annotations
@@ -30,11 +36,13 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 import aiohttp
 
 from bench import servers
-from bench.bridge_latency import record_every_call
 from bench.load import Behaviour, Shared, SimCall, Target, speech_frames
 from bench.stats import fmt, table
 
 MIB = 1024 * 1024
+RECORD_EVERY_CALL = (
+    "from prompts.models import AgentProfile; AgentProfile.objects.update(record_calls=True)"
+)
 
 
 @dataclass
@@ -59,8 +67,9 @@ class Run:
 class CallMemoryBench:
     """Rounds of N long recorded calls against one fake AI, a fresh daphne per round."""
 
-    def __init__(self, calls: int, minutes: list[float], rounds: int):
+    def __init__(self, calls: int, minutes: list[float], rounds: int, database_url: str = ""):
         self.calls = calls
+        self.database_url = database_url
         self.minutes = sorted(minutes)
         self.rounds = rounds
         self.tmp = Path(tempfile.mkdtemp(prefix="ars-call-memory-"))
@@ -88,12 +97,12 @@ class CallMemoryBench:
         """A fresh database and daphne; warm-up; N calls; RSS at every checkpoint."""
         folder = self.tmp / f"round-{round_no}"
         folder.mkdir()
-        database = folder / "bench.sqlite3"
+        database_url = self.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
         port = servers.free_port()
-        env = servers.server_env(f"sqlite:///{database}", port, self.realtime_url)
+        env = servers.server_env(database_url, port, self.realtime_url)
         env["RECORDINGS_DIR"] = str(folder / "recordings")
         await asyncio.to_thread(servers.migrate, env)
-        record_every_call(database)
+        await asyncio.to_thread(servers.manage, env, "shell", "-c", RECORD_EVERY_CALL)
         daphne = servers.Daphne(port, env, log_path=folder / "daphne.log")
         await daphne.start()
         target = Target(
@@ -215,12 +224,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--minutes", type=float, nargs="+", default=[1, 10], help="checkpoints (default 1 10)"
     )
     parser.add_argument("--rounds", type=int, default=1, help="fresh servers in turn (default 1)")
+    parser.add_argument("--database-url", default="", help="default: a fresh SQLite file per round")
     return parser.parse_args(argv)
 
 
 async def measure(args: argparse.Namespace) -> list[Run]:
     """Run the bench's rounds."""
-    return await CallMemoryBench(args.calls, args.minutes, args.rounds).run()
+    return await CallMemoryBench(args.calls, args.minutes, args.rounds, args.database_url).run()
 
 
 def main(argv=None) -> None:

@@ -277,6 +277,13 @@ def migrate(env: dict) -> None:
     )
 
 
+def manage(env: dict, *command: str) -> None:
+    """Run one manage.py command against the bench's database."""
+    subprocess.run(
+        [str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+
+
 def python_env_note() -> str:
     """The interpreter the figures were taken with."""
     return f"Python {sys.version.split()[0]}"

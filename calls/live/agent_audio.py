@@ -15,6 +15,7 @@ from calls.live.audio import Pcm24kToUlaw
 from calls.live.playback import PlaybackTracker, Truncation
 from calls.live.protocol import realtime as rt
 from calls.live.protocol.twilio import build_clear, build_mark, build_media
+from calls.live.recent_ids import RecentIds
 from calls.live.stereo_recording import StereoRecording
 
 
@@ -33,8 +34,8 @@ class AgentAudio:
         self.stream_sid = ""
         self.recording: StereoRecording | None = None
         self.listener = None  # SupervisorVoice while someone listens: hears what the caller hears
-        self.suppressed: set[str] = set()  # items cut by barge-in: their late deltas are dropped
-        self.stale_items: set[str] = set()  # items of a lost session: they cannot be truncated
+        self.suppressed = RecentIds()  # items cut by barge-in: their late deltas are dropped
+        self.stale_items = RecentIds()  # items of a lost session: they cannot be truncated
         self.frames_out = 0
         self.barge_in_reaction_s: list[float] = []
 

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 TWILIO_BYTES_PER_MS = 8  # mu-law at 8 kHz: one byte per sample
+KEPT_ITEMS = 32  # accounting kept for the latest items; older, fully played ones are dropped
 
 
 @dataclass(slots=True)
@@ -51,8 +52,18 @@ class PlaybackTracker:
         """The accounting of one item, created on first use."""
         playback = self.items.get(item_id)
         if playback is None:
+            self._forget_old_items()
             playback = self.items[item_id] = ItemPlayback(item_id)
         return playback
+
+    def _forget_old_items(self) -> None:
+        """Keep memory flat in long calls: drop the oldest items with nothing left to play."""
+        if len(self.items) < KEPT_ITEMS:
+            return
+        for item_id in [i for i, p in self.items.items() if p.pending_marks == 0]:
+            del self.items[item_id]
+            if len(self.items) < KEPT_ITEMS // 2:
+                return
 
     def audio_generated(self, item_id: str, openai_bytes: int) -> None:
         """Count audio received from OpenAI for an item."""
@@ -76,6 +87,8 @@ class PlaybackTracker:
         entry = self._pending.pop(name, None)
         if entry is None:
             return None
+        # Twilio echoes marks in order: any discarded mark not echoed by now never will be.
+        self._discarded.clear()
         item_id, sent_at_mark = entry
         playback = self.items[item_id]
         playback.played_bytes = max(playback.played_bytes, sent_at_mark)

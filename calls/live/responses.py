@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from calls.live.protocol import realtime as rt
+from calls.live.recent_ids import RecentIds
 
 GOODBYE_INSTRUCTIONS = "고객님께 짧고 정중하게 작별 인사를 해 주세요."
 IDLE_GOODBYE_INSTRUCTIONS = (
@@ -32,7 +33,7 @@ class Responses:
         self.goodbye_instructions = GOODBYE_INSTRUCTIONS
         self.goodbye_requested = False
         self.replace_next = False  # the server's next response gives way to our goodbye
-        self.cancelled: set[str] = set()  # responses we cancelled: their audio is not played
+        self.cancelled = RecentIds()  # responses we cancelled: their audio is not played
 
     @property
     def busy(self) -> bool:

@@ -5,10 +5,11 @@ to the call's elapsed time). Caller frames land at their timestamps. Agent chunk
 back from when they were sent, the way Twilio's buffer plays them; a `clear` cuts everything
 not yet played at that moment, so audio the caller never heard is not in the recording.
 
-Memory stays bounded whatever the call's length: only the last WINDOW_SECONDS are held (as
-mu-law, one byte per sample and side); older audio is decoded and written to an anonymous
-temporary file as the WAV's data, and the header is written when the call is saved. A write
-that lands before the window (a late frame, a clear of audio already spooled) patches the file.
+Memory stays flat whatever the call's length: only the last WINDOW_SECONDS are held (as
+mu-law, one byte per sample and side, in fixed one-second blocks: see HeldTrack); older audio
+is decoded and written to an anonymous temporary file as the WAV's data, and the header is
+written when the call is saved. A write that lands before the window (a late frame, a clear of
+audio already spooled) patches the file.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SAMPLES_PER_MS = 8
 ULAW_SILENCE = 0xFF  # decodes to 0, the value of PCM silence on disk
 MAX_SECONDS = 2 * 60 * 60  # recordings stop growing after two hours
 WINDOW_SECONDS = 10  # audio held in memory; the rest is on disk
+BLOCK_SAMPLES = 8000  # one second: the unit audio is held and freed in
 AHEAD_WINDOWS = 4  # agent audio queued ahead of the caller may stretch the window this far
 LATE_MARGIN = 8000  # samples (1 s) kept in memory behind the caller, for frames out of order
 HEADER_BYTES = 44
@@ -54,6 +56,68 @@ def wav_header(frames: int) -> bytes:
     )
 
 
+class HeldTrack:
+    """One side's audio held in memory: fixed-size blocks keyed by their position in the call.
+
+    Blocks are allocated as audio arrives and freed as it is spooled, never grown or shifted, so
+    a long call keeps reusing a few same-sized allocations. A growing buffer trimmed at the
+    front would instead keep the capacity of its largest moment and, reallocated at sizes
+    the allocator cannot reuse, leave the heap fragmented: resident memory then creeps up
+    with the call's length. A block that was never written is silence.
+    """
+
+    def __init__(self, block: int):
+        self.block = block
+        self.silence = bytes([ULAW_SILENCE]) * block
+        self.blocks: dict[int, bytearray] = {}
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of audio allocated for this side."""
+        return len(self.blocks) * self.block
+
+    def write(self, start: int, data: bytes) -> None:
+        """Put data at sample start (absolute)."""
+        view, at = memoryview(data), 0
+        while at < len(view):
+            index, offset = divmod(start + at, self.block)
+            part = min(len(view) - at, self.block - offset)
+            block = self.blocks.get(index)
+            if block is None:
+                block = self.blocks[index] = bytearray(self.silence)
+            block[offset : offset + part] = view[at : at + part]
+            at += part
+
+    def read(self, start: int, count: int) -> bytes:
+        """count samples from sample start, silence where nothing was written."""
+        parts, at, end = [], start, start + count
+        while at < end:
+            index, offset = divmod(at, self.block)
+            part = min(end - at, self.block - offset)
+            block = self.blocks.get(index)
+            parts.append(self.silence[:part] if block is None else block[offset : offset + part])
+            at += part
+        return b"".join(parts)
+
+    def silence_from(self, start: int) -> None:
+        """Everything from sample start on becomes silence."""
+        index, offset = divmod(start, self.block)
+        for later in [i for i in self.blocks if i > index]:
+            del self.blocks[later]
+        block = self.blocks.get(index)
+        if block is not None:
+            block[offset:] = self.silence[offset:]
+
+    def drop_before(self, sample: int) -> None:
+        """Free the blocks that end at or before sample (they are on disk now)."""
+        for index in [i for i in self.blocks if (i + 1) * self.block <= sample]:
+            del self.blocks[index]
+
+    def clear(self) -> None:
+        """Free every block."""
+        self.blocks.clear()
+
+
 class StereoRecording:
     """Both sides of a call: the last seconds in memory as mu-law, the rest spooled to disk."""
 
@@ -61,7 +125,8 @@ class StereoRecording:
         self.max_samples = int(max_seconds * 8000)
         self.window = max(1, int(window_seconds * 8000))
         self.base = 0  # first sample held in memory; samples before it are on disk
-        self.tracks = (bytearray(), bytearray())  # caller, agent from `base` on
+        block = min(BLOCK_SAMPLES, max(1, self.window // 4))
+        self.tracks = (HeldTrack(block), HeldTrack(block))  # caller, agent from `base` on
         self.length = 0  # samples in the recording so far
         self.agent_cursor = 0  # sample where the next agent chunk starts playing
         self.caller_end = 0  # end of the latest caller frame: where the call is now
@@ -69,8 +134,8 @@ class StereoRecording:
 
     @property
     def held_bytes(self) -> int:
-        """Audio bytes held in memory (bounded by the window plus one chunk)."""
-        return len(self.tracks[CALLER]) + len(self.tracks[AGENT])
+        """Audio bytes held in memory (bounded by the window, one chunk and two blocks a side)."""
+        return self.tracks[CALLER].held_bytes + self.tracks[AGENT].held_bytes
 
     def caller_frame(self, timestamp_ms: int, ulaw: bytes) -> None:
         """A caller frame at its stream timestamp."""
@@ -86,12 +151,9 @@ class StereoRecording:
     def cleared(self, now_ms: int) -> None:
         """Twilio dropped its buffer at now_ms: remove agent audio scheduled after that."""
         cut = max(0, now_ms * SAMPLES_PER_MS)
-        agent = self.tracks[AGENT]
         if cut < self.base:
             self._patch_spool(AGENT, cut, bytes([ULAW_SILENCE]) * (self.base - cut))
-        offset = max(0, cut - self.base)
-        if offset < len(agent):
-            agent[offset:] = bytes([ULAW_SILENCE]) * (len(agent) - offset)
+        self.tracks[AGENT].silence_from(max(cut, self.base))
         self.agent_cursor = min(self.agent_cursor, cut)
 
     def _place(self, side: int, start: int, ulaw: bytes) -> int:
@@ -110,11 +172,7 @@ class StereoRecording:
                 return end
         if end - self.base > self.window:
             self._spool_until(self._new_base(start, end))
-        track = self.tracks[side]
-        offset = start - self.base
-        if len(track) < offset + len(data):
-            track.extend(bytes([ULAW_SILENCE]) * (offset + len(data) - len(track)))
-        track[offset : offset + len(data)] = data
+        self.tracks[side].write(start, data)
         return end
 
     def _new_base(self, start: int, end: int) -> int:
@@ -136,9 +194,8 @@ class StereoRecording:
             count = min(new_base - self.base, self.window)
             frames = np.empty((count, 2), dtype="<i2")
             for side, track in enumerate(self.tracks):
-                head = bytes(track[:count]).ljust(count, bytes([ULAW_SILENCE]))
-                frames[:, side] = ulaw_decode(head)
-                del track[:count]
+                frames[:, side] = ulaw_decode(track.read(self.base, count))
+                track.drop_before(self.base + count)
             self._write_frames(self.base, frames)
             self.base += count
 
@@ -184,8 +241,8 @@ class StereoRecording:
         if self.spool is not None:
             self.spool.close()
             self.spool = None
-        self.tracks[CALLER].clear()
-        self.tracks[AGENT].clear()
+        for track in self.tracks:
+            track.clear()
 
     def to_wav(self) -> bytes:
         """Stereo 16-bit PCM WAV at 8 kHz, caller left, agent right (for tests and small calls)."""

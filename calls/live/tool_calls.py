@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 
 from calls.live import http_tool
 from calls.live.protocol import realtime as rt
+from calls.live.recent_ids import RecentIds
 from calls.live.responses import Responses
 from calls.live.tool_stats import tool_stats
 from prompts.tool_spec import DEFAULT_FILLER, ToolSpec
@@ -60,7 +61,7 @@ class ToolCalls:
         self.spawn = spawn
         self.agent_playing = agent_playing
         self.context = context
-        self.handled: set[str] = set()
+        self.handled = RecentIds()  # call ids answered: a repeated event is ignored
         self.tools: dict[str, ToolSpec] = {}
         self.validators: dict[str, Draft202012Validator] = {}
         self.in_flight: dict[str, ToolSpec] = {}  # call_id -> tool
