@@ -6,10 +6,11 @@ Run: `.venv/bin/python bench/call_memory.py [--calls 50] [--minutes 1 10] [--rou
 A fresh daphne (recording every call, stereo WAV) in front of the bench's fake Realtime server
 (bench/fake_ai.py, its own process) takes one warm-up call, then N simulated calls
 (bench/load.py: real-time caller audio, barge-ins, marks echoed as played) that all stay on the
-line until the longest checkpoint. At each checkpoint (minutes since the last call was dialled)
-the server's resident set is read from /proc; RSS per call = (RSS now - RSS after the warm-up)
-/ N. Memory is flat in call length when the figure at 10 minutes is within 10 % of the figure
-at 1 minute (issue 21). The recordings are written when the calls end, after the checkpoints.
+line until the longest checkpoint. At each checkpoint (minutes since the last call was
+dialled) the server's resident set is the median of readings from /proc every second over the
+30 s before it (one memory-upkeep cycle); RSS per call = (that - RSS after the warm-up) / N.
+Memory is flat in call length when the figure at 10 minutes is within 10 % of the figure at
+1 minute (issue 21). The recordings are written when the calls end, after the checkpoints.
 
 The database is a fresh SQLite file per round unless --database-url names one (migrated;
 earlier rounds' calls stay in it). SQLite's page cache lives in the server process and fills
@@ -67,8 +68,16 @@ class Run:
 class CallMemoryBench:
     """Rounds of N long recorded calls against one fake AI, a fresh daphne per round."""
 
-    def __init__(self, calls: int, minutes: list[float], rounds: int, database_url: str = ""):
+    def __init__(
+        self,
+        calls: int,
+        minutes: list[float],
+        rounds: int,
+        database_url: str = "",
+        sample_s: float = 30.0,
+    ):
         self.calls = calls
+        self.sample_s = sample_s
         self.database_url = database_url
         self.minutes = sorted(minutes)
         self.rounds = rounds
@@ -129,8 +138,7 @@ class CallMemoryBench:
                 call = self.new_call(target, behaviour)
                 tasks.append(asyncio.create_task(call.run(hang_up_at)))
             for minutes in self.minutes:
-                await asyncio.sleep(max(0.0, dialled + minutes * 60 - time.monotonic()))
-                rss = servers.sample(daphne.pid).rss_bytes
+                rss = await rss_over(daphne.pid, dialled + minutes * 60, self.sample_s)
                 run.per_call_mib[minutes] = (rss - base) / MIB / self.calls
                 print(
                     f"    round {round_no}: {minutes:g} min, {fmt(run.per_call_mib[minutes], 3)}"
@@ -150,6 +158,22 @@ class CallMemoryBench:
         call = SimCall(self.next_call_no, target, behaviour, self.shared, self.speech)
         self.next_call_no += 1
         return call
+
+
+async def rss_over(pid: int, until: float, seconds: float) -> float:
+    """The median of the process's RSS read every second over the `seconds` before `until`.
+
+    The server collects garbage and trims malloc every MEMORY_UPKEEP_SECONDS (30), so one
+    reading depends on where in that cycle it falls; the median over a cycle does not.
+    """
+    readings = []
+    start = until - seconds
+    await asyncio.sleep(max(0.0, start - time.monotonic()))
+    while True:
+        readings.append(servers.sample(pid).rss_bytes)
+        if time.monotonic() >= until:
+            return statistics.median(readings)
+        await asyncio.sleep(min(1.0, max(0.0, until - time.monotonic())))
 
 
 def count_recordings(folder: Path, wait_s: float = 30.0) -> int:
@@ -225,12 +249,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=1, help="fresh servers in turn (default 1)")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file per round")
+    parser.add_argument(
+        "--sample-s", type=float, default=30.0, help="RSS median over this before each checkpoint"
+    )
     return parser.parse_args(argv)
 
 
 async def measure(args: argparse.Namespace) -> list[Run]:
     """Run the bench's rounds."""
-    return await CallMemoryBench(args.calls, args.minutes, args.rounds, args.database_url).run()
+    bench = CallMemoryBench(args.calls, args.minutes, args.rounds, args.database_url, args.sample_s)
+    return await bench.run()
 
 
 def main(argv=None) -> None:
