@@ -1,8 +1,8 @@
 """Issue 21's figures in one run: CPU and added latency, first audio, memory by call length.
 
 Run: `.venv/bin/python bench/performance.py [--rounds 3] [--calls 50 100] [--window 20]
-[--memory-calls 50] [--minutes 1 10]` (about 45 minutes with the defaults; quick look:
-`--rounds 1 --window 10 --minutes 0.5 2`).
+[--memory-calls 50] [--minutes 1 10] [--memory-database-url postgres://…]` (about an hour with
+the defaults; a quick look: `--rounds 1 --window 10 --minutes 0.5 2`).
 
 In turn, on a quiet machine (each part starts its own servers and stops them):
 1. bench/bridge_latency.py with recording on: ours on daphne against both bare relays (the
@@ -129,7 +129,9 @@ async def run(args: argparse.Namespace) -> str:
     )
     audio = await first_audio.measure(audio_args)
     minutes = sorted(args.minutes)
-    memory = await call_memory.CallMemoryBench(args.memory_calls, minutes, args.rounds).run()
+    memory = await call_memory.CallMemoryBench(
+        args.memory_calls, minutes, args.rounds, args.memory_database_url
+    ).run()
     targets = [
         *bridge_targets(figures, args.calls, args.rounds),
         *first_audio_targets(audio),
@@ -155,6 +157,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--first-audio-calls", type=int, default=50)
     parser.add_argument("--memory-calls", type=int, default=50)
     parser.add_argument("--minutes", type=float, nargs="+", default=[1, 10])
+    parser.add_argument(
+        "--memory-database-url", default="", help="the memory part's database (default SQLite)"
+    )
     return parser.parse_args(argv)
 
 
