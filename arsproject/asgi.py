@@ -9,6 +9,7 @@ from django.core.asgi import get_asgi_application
 from arsproject import lean_websocket, memory_upkeep, twisted_reads, twisted_writes
 
 memory_upkeep.limit_arenas()  # before daphne's threads allocate: one arena each would fragment
+memory_upkeep.fix_mmap_threshold()  # large reads in mappings of their own, not the heap
 
 twisted_writes.install()  # daphne sends each frame at once instead of on the next loop turn
 twisted_reads.install()  # socket events skip Twisted's per-event log context

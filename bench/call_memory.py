@@ -4,18 +4,18 @@ Run: `.venv/bin/python bench/call_memory.py [--calls 50] [--minutes 1 10] [--rou
 [--database-url postgres://postgres@127.0.0.1:5432/ars_bench]`.
 
 A fresh daphne (recording every call, stereo WAV) in front of the bench's fake Realtime server
-(bench/fake_ai.py, its own process) first carries N simulated calls (bench/load.py: real-time
-caller audio, barge-ins, marks echoed as played) for --warm-minutes (2) and lets them end, so its
-heap has reached the shape a server that has carried calls has; the baseline is its RSS then,
-with no call up. Then N new calls stay on the line until the longest checkpoint. At each
-checkpoint (minutes since the last call was dialled) the RSS is the median of readings from
-/proc every second over the 30 s before it (one memory-upkeep cycle); RSS per call = (that -
-baseline) / N. Memory is flat in call length when the figure at 10 minutes is within 10 % of
-the figure at 1 minute (issue 21). The recordings are written when the calls end.
+(bench/fake_ai.py, its own process) takes one short call, which starts its memory upkeep (a
+full garbage collection and malloc trim every 30 s); after the first upkeep pass its RSS is the
+baseline (the median of readings every second over 30 s). Then N simulated calls (bench/load.py:
+real-time caller audio, barge-ins, marks echoed as played) stay on the line until the longest
+checkpoint. At each checkpoint (minutes since the last call was dialled) the RSS is again the
+median of readings every second over the 30 s before it (one upkeep cycle), and RSS per call =
+(that - baseline) / N. Memory is flat in call length when the figure at 10 minutes is within
+10 % of the figure at 1 minute (issue 21). The recordings are written when the calls end.
 
-On a server that has carried no calls yet (--warm-minutes 0), the first two minutes also show
-the allocator's heap settling (free space it keeps between garbage collections and trims):
-growth that is the process's, once, and not the calls'.
+--warm-minutes M first runs N calls for M minutes and lets them end before the baseline: the
+heap then starts in the shape a server that has carried calls has (but the baseline also holds
+what those calls' endings left, which the next calls reuse).
 
 The database is a fresh SQLite file per round unless --database-url names one (migrated;
 earlier rounds' calls stay in it). SQLite's page cache lives in the server process and fills
@@ -46,6 +46,7 @@ from bench.load import Behaviour, Shared, SimCall, Target, speech_frames
 from bench.stats import fmt, table
 
 MIB = 1024 * 1024
+UPKEEP_S = 30.0  # the server's MEMORY_UPKEEP_SECONDS (its default)
 RECORD_EVERY_CALL = (
     "from prompts.models import AgentProfile; AgentProfile.objects.update(record_calls=True)"
 )
@@ -80,7 +81,7 @@ class CallMemoryBench:
         rounds: int,
         database_url: str = "",
         sample_s: float = 30.0,
-        warm_minutes: float = 2.0,
+        warm_minutes: float = 0.0,
     ):
         self.calls = calls
         self.warm_minutes = warm_minutes
@@ -132,12 +133,16 @@ class CallMemoryBench:
         run = Run(round_no, self.calls)
         try:
             warm = self.new_call(target, Behaviour(quiet_before_hangup_s=0.2, max_ending_s=1))
-            await warm.run(time.monotonic() + 5.0)
+            warm_started = time.monotonic()
+            await warm.run(warm_started + 5.0)
             if self.warm_minutes > 0:  # a server that has carried calls, as in production
                 ramp_s = min(5.0, self.calls * 0.05)
                 warm_calls = self.dial(target, ramp_s, ramp_s + self.warm_minutes * 60)
                 await asyncio.gather(*await warm_calls)
                 await asyncio.sleep(5.0)  # their recordings are written
+            # the first media stream starts the memory upkeep; its first pass trims what
+            # start-up left behind, and the baseline is read after it
+            await asyncio.sleep(max(0.0, warm_started + UPKEEP_S + 2 - time.monotonic()))
             base = await rss_over(daphne.pid, time.monotonic() + self.sample_s, self.sample_s)
             run.base_mib = base / MIB
             ramp_s = min(5.0, self.calls * 0.05)
@@ -154,7 +159,10 @@ class CallMemoryBench:
                 )
             results = await asyncio.gather(*tasks)
             run.failed_calls = sum(1 for r in results if r.error or r.closed_by_server)
-            run.recordings = await asyncio.to_thread(count_recordings, folder / "recordings")
+            expected = 1 + self.calls * (2 if self.warm_minutes else 1)
+            run.recordings = await asyncio.to_thread(
+                count_recordings, folder / "recordings", expected
+            )
         finally:
             await daphne.stop()
         return run
@@ -193,16 +201,14 @@ async def rss_over(pid: int, until: float, seconds: float) -> float:
         await asyncio.sleep(min(1.0, max(0.0, until - time.monotonic())))
 
 
-def count_recordings(folder: Path, wait_s: float = 30.0) -> int:
-    """WAV files written (the last calls' recordings are saved just after they end)."""
+def count_recordings(folder: Path, expected: int, wait_s: float = 30.0) -> int:
+    """WAV files written, waiting up to wait_s for `expected` (saved just after calls end)."""
     deadline = time.monotonic() + wait_s
-    count = 0
-    while time.monotonic() < deadline:
+    while True:
         count = len(list(folder.rglob("*.wav"))) if folder.exists() else 0
-        if count:
+        if count >= expected or time.monotonic() >= deadline:
             return count
         time.sleep(0.5)
-    return count
 
 
 def render(runs: list[Run], minutes: list[float]) -> str:
@@ -269,8 +275,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--warm-minutes",
         type=float,
-        default=2.0,
-        help="N calls this long first, so the server has carried calls (0: one short call)",
+        default=0.0,
+        help="N calls this long first, so the server has carried calls (default 0: one call)",
     )
     parser.add_argument(
         "--sample-s", type=float, default=30.0, help="RSS median over this before each checkpoint"

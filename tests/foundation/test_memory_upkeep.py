@@ -9,7 +9,14 @@ import weakref
 import pytest
 
 from arsproject import memory_upkeep
-from arsproject.memory_upkeep import M_ARENA_MAX, MemoryUpkeep, glibc, limit_arenas
+from arsproject.memory_upkeep import (
+    M_ARENA_MAX,
+    M_MMAP_THRESHOLD,
+    MemoryUpkeep,
+    fix_mmap_threshold,
+    glibc,
+    limit_arenas,
+)
 from calls.operations.metrics import CallMetrics
 from tests.operations.test_metrics import value
 
@@ -48,10 +55,17 @@ def test_it_caps_glibc_at_two_malloc_arenas():
     assert library.mallopt_calls == [(M_ARENA_MAX, 2)]
 
 
+def test_it_keeps_glibcs_mmap_threshold_at_128_kib():
+    library = FakeLibc()
+    assert fix_mmap_threshold(library) is True
+    assert library.mallopt_calls == [(M_MMAP_THRESHOLD, 128 * 1024)]
+
+
 def test_this_machine_has_glibc_so_the_cap_and_the_trim_really_apply():
     library = glibc()
     assert library is not None
     assert limit_arenas(library) is True
+    assert fix_mmap_threshold(library) is True
 
 
 async def test_a_pass_frees_cyclic_garbage_and_trims_in_the_trim_thread():
