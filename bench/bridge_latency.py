@@ -172,14 +172,7 @@ class Bench:
             uvicorn_python=Path(self.args.uvicorn) if kind == "uvicorn" else None,
         )
         await daphne.start()
-        target = Target(
-            stream_url=daphne.stream_url,
-            webhook_url=f"{daphne.base_url}/twilio/voice",
-            public_base_url=daphne.base_url,
-            public_stream_url=daphne.stream_url,
-            auth_token=servers.AUTH_TOKEN,
-            account_sid=servers.ACCOUNT_SID,
-        )
+        target = daphne.caller_target()
         return daphne, target
 
     def new_call(self, target: Target, behaviour: Behaviour) -> SimCall:

@@ -122,14 +122,7 @@ class CallMemoryBench:
         await asyncio.to_thread(servers.manage, env, "shell", "-c", RECORD_EVERY_CALL)
         daphne = servers.Daphne(port, env, log_path=folder / "daphne.log")
         await daphne.start()
-        target = Target(
-            stream_url=daphne.stream_url,
-            webhook_url=f"{daphne.base_url}/twilio/voice",
-            public_base_url=daphne.base_url,
-            public_stream_url=daphne.stream_url,
-            auth_token=servers.AUTH_TOKEN,
-            account_sid=servers.ACCOUNT_SID,
-        )
+        target = daphne.caller_target()
         run = Run(round_no, self.calls)
         try:
             warm = self.new_call(target, Behaviour(quiet_before_hangup_s=0.2, max_ending_s=1))

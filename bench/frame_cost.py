@@ -92,14 +92,7 @@ class FrameCost:
         root = self.before_root if kind == "before" else servers.ROOT
         daphne = servers.Daphne(port, servers.server_env(self.database_url, port, url), root=root)
         await daphne.start()
-        target = Target(
-            stream_url=daphne.stream_url,
-            webhook_url=f"{daphne.base_url}/twilio/voice",
-            public_base_url=daphne.base_url,
-            public_stream_url=daphne.stream_url,
-            auth_token=servers.AUTH_TOKEN,
-            account_sid=servers.ACCOUNT_SID,
-        )
+        target = daphne.caller_target()
         return daphne, target
 
     async def measure(self, kind: str) -> Cost:

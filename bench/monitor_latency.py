@@ -49,7 +49,7 @@ import numpy as np
 from websockets.asyncio.client import connect
 
 from bench import servers, stamps
-from bench.load import Behaviour, Shared, SimCall, Target, speech_frames
+from bench.load import Behaviour, Shared, SimCall, speech_frames
 from bench.rounds import alternate
 from bench.stats import fmt, summary, table
 
@@ -185,14 +185,7 @@ class Bench:
         daphne = servers.Daphne(port, env, log_path=self.tmp / f"daphne-{port}.log")
         await daphne.start()
         shared = Shared(fake=self.fake, http=self.http)
-        target = Target(
-            stream_url=daphne.stream_url,
-            webhook_url=f"{daphne.base_url}/twilio/voice",
-            public_base_url=daphne.base_url,
-            public_stream_url=daphne.stream_url,
-            auth_token=servers.AUTH_TOKEN,
-            account_sid=servers.ACCOUNT_SID,
-        )
+        target = daphne.caller_target()
         figures, ages, watchers = Figures(layer, supervisors), array("q"), []
         try:
             ramp_s = min(3.0, self.args.calls * 0.03)

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.load import Target
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = Path(sys.executable)  # the venv's interpreter runs the benchmark and its servers
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -201,6 +203,17 @@ class Daphne:
     def stream_url(self) -> str:
         """Where to open the media stream."""
         return f"ws://127.0.0.1:{self.port}/twilio/stream"
+
+    def caller_target(self) -> Target:
+        """Where the bench's callers dial: this process's signed webhook and media stream."""
+        return Target(
+            stream_url=self.stream_url,
+            webhook_url=f"{self.base_url}/twilio/voice",
+            public_base_url=self.base_url,
+            public_stream_url=self.stream_url,
+            auth_token=AUTH_TOKEN,
+            account_sid=ACCOUNT_SID,
+        )
 
     async def start(self) -> None:
         """Launch daphne and wait until it accepts connections."""
