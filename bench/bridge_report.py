@@ -123,11 +123,6 @@ def round_rows(by_key: dict, calls: int, round_no: int, rounds: int) -> list[lis
     return rows
 
 
-def spread(values: list[float], unit: str) -> str:
-    """summary() of the values that exist."""
-    return summary([v for v in values if v is not None], unit)
-
-
 def over_rounds(by_key: dict, layout: Layout) -> list[str]:
     """Per N and bridge kind: CPU ratio and added p99 to each floor and the faster, over rounds."""
     lines = ["over rounds (median, min-max):"]
@@ -140,18 +135,18 @@ def over_rounds(by_key: dict, layout: Layout) -> list[str]:
             floors = {f: [by_key.get((f, calls, n)) for n in rounds] for f in FLOORS}
             floors["faster"] = [faster_floor(pair) for pair in zip(*floors.values(), strict=True)]
             cpu = [f.cpu_ms_per_call_s for f in ours if f and f.cpu_ms_per_call_s]
-            lines.append(f"  {kind} x{calls}: CPU {spread(cpu, ' ms/call-s')}")
+            lines.append(f"  {kind} x{calls}: CPU {summary(cpu, ' ms/call-s')}")
             for name, runs in floors.items():
                 pairs = [(o, f) for o, f in zip(ours, runs, strict=True) if o and f]
                 lines.append(
                     f"    vs {name}: CPU ratio "
-                    + spread([cpu_ratio(o, f) for o, f in pairs], "x")
+                    + summary([cpu_ratio(o, f) for o, f in pairs], "x")
                     + " (per frame "
-                    + spread([frame_ratio(o, f) for o, f in pairs], "x")
+                    + summary([frame_ratio(o, f) for o, f in pairs], "x")
                     + "); added p99 in "
-                    + spread([sub(o.in_p99, f.in_p99) for o, f in pairs], " ms")
+                    + summary([sub(o.in_p99, f.in_p99) for o, f in pairs], " ms")
                     + ", out "
-                    + spread([sub(o.out_p99, f.out_p99) for o, f in pairs], " ms")
+                    + summary([sub(o.out_p99, f.out_p99) for o, f in pairs], " ms")
                 )
     return [*lines, ""]
 

@@ -43,9 +43,10 @@ import aiohttp
 
 from bench import servers
 from bench.load import Behaviour, Shared, SimCall, Target, speech_frames
-from bench.stats import fmt, table
+from bench.stats import fmt, summary, table
 
 MIB = 1024 * 1024
+GROWTH_TARGET = 0.10  # RSS per call at the last checkpoint within 10 % of the first (issue 21)
 UPKEEP_S = 30.0  # the server's MEMORY_UPKEEP_SECONDS (its default)
 RECORD_EVERY_CALL = (
     "from prompts.models import AgentProfile; AgentProfile.objects.update(record_calls=True)"
@@ -238,20 +239,14 @@ def summary_lines(runs: list[Run], minutes: list[float]) -> list[str]:
     first, last = minutes[0], minutes[-1]
     lines = []
     for m in minutes:
-        values = [r.per_call_mib[m] for r in runs if m in r.per_call_mib]
-        if values:
-            lines.append(
-                f"RSS per call at {m:g} min: median {statistics.median(values):.3f} MiB "
-                f"(range {min(values):.3f}-{max(values):.3f})"
-            )
-    growths = [g for r in runs if (g := r.growth(first, last)) is not None]
+        values = [r.per_call_mib.get(m) for r in runs]
+        lines.append(f"RSS per call at {m:g} min: {summary(values, ' MiB', 3)}")
+    growths = [g * 100 for r in runs if (g := r.growth(first, last)) is not None]
     if growths:
-        median = statistics.median(growths)
-        verdict = "met" if abs(median) <= 0.10 else "NOT met"
+        verdict = "met" if abs(statistics.median(growths)) <= GROWTH_TARGET * 100 else "NOT met"
         lines.append(
-            f"growth {first:g} -> {last:g} min: median {median * 100:+.1f}% "
-            f"(range {min(growths) * 100:+.1f}% to {max(growths) * 100:+.1f}%); "
-            f"target within 10 %: {verdict}"
+            f"growth {first:g} -> {last:g} min: {summary(growths, ' %', 1)}; "
+            f"target within {GROWTH_TARGET * 100:g} %: {verdict}"
         )
     return lines
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import statistics
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ if __package__ in (None, ""):  # run as a file: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import servers
-from bench.stats import fmt, percentile, table
+from bench.stats import fmt, percentile, summary, table
 from calls.simulator.twilio_caller import TwilioCaller
 
 
@@ -146,11 +145,7 @@ def render(result: FirstAudio, args) -> str:
     for kind in result.by_kind:
         p50s, p99s = result.medians(kind)
         if p50s:
-            lines.append(
-                f"  {kind}: p50 median {fmt(statistics.median(p50s))} "
-                f"(range {fmt(min(p50s))}-{fmt(max(p50s))}), p99 median "
-                f"{fmt(statistics.median(p99s))} (range {fmt(min(p99s))}-{fmt(max(p99s))})"
-            )
+            lines.append(f"  {kind}: p50 {summary(p50s, ' ms')}, p99 {summary(p99s, ' ms')}")
     return "\n".join(lines)
 
 

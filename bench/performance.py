@@ -28,22 +28,11 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 
 from bench import bridge_latency, call_memory, first_audio
 from bench.bridge_report import BRIDGES, FLOORS, cpu_ratio, faster_floor, sub
+from bench.stats import summary
 
 CPU_TARGET = 1.75  # x the faster floor's CPU per call-second
 ADDED_P99_TARGET_MS = 2.0
 CACHED_P50_TARGET_MS, CACHED_P99_TARGET_MS = 50.0, 100.0
-MEMORY_GROWTH_TARGET = 0.10
-
-
-def spread(values: list[float], unit: str = "", digits: int = 2) -> str:
-    """'median (min to max)' of the values that exist."""
-    values = [v for v in values if v is not None]
-    if not values:
-        return "-"
-    return (
-        f"{statistics.median(values):.{digits}f}{unit} "
-        f"({min(values):.{digits}f} to {max(values):.{digits}f})"
-    )
 
 
 def verdict(values: list[float], ok) -> str:
@@ -69,12 +58,12 @@ def bridge_targets(figures, calls: list[int], rounds: int) -> list[str]:
             added_in.append(sub(ours.in_p99, floor.in_p99))
             added_out.append(sub(ours.out_p99, floor.out_p99))
         lines.append(
-            f"{n} calls: CPU per call-second vs the faster floor {spread(ratios, 'x')}, "
+            f"{n} calls: CPU per call-second vs the faster floor {summary(ratios, 'x')}, "
             f"target <= {CPU_TARGET}x: {verdict(ratios, lambda v: v <= CPU_TARGET)}"
         )
         added = [*added_in, *added_out]
         lines.append(
-            f"{n} calls: added p99 in {spread(added_in, ' ms')}, out {spread(added_out, ' ms')}, "
+            f"{n} calls: added p99 in {summary(added_in, ' ms')}, out {summary(added_out, ' ms')}, "
             f"target <= {ADDED_P99_TARGET_MS:g} ms each way: "
             f"{verdict(added, lambda v: v <= ADDED_P99_TARGET_MS)}"
         )
@@ -85,34 +74,16 @@ def first_audio_targets(result) -> list[str]:
     """Cached (the target) and uncached (today's path) first-audio figures."""
     p50s, p99s = result.medians("cached")
     lines = [
-        f"first audio, cached greeting: p50 {spread(p50s, ' ms', 1)} "
+        f"first audio, cached greeting: p50 {summary(p50s, ' ms', 1)} "
         f"(target <= {CACHED_P50_TARGET_MS:g}: "
-        f"{verdict(p50s, lambda v: v <= CACHED_P50_TARGET_MS)}), p99 {spread(p99s, ' ms', 1)} "
+        f"{verdict(p50s, lambda v: v <= CACHED_P50_TARGET_MS)}), p99 {summary(p99s, ' ms', 1)} "
         f"(target <= {CACHED_P99_TARGET_MS:g}: "
         f"{verdict(p99s, lambda v: v <= CACHED_P99_TARGET_MS)})"
     ]
     p50s, p99s = result.medians("uncached")
     lines.append(
-        f"first audio, no cache (model asked): p50 {spread(p50s, ' ms', 1)}, "
-        f"p99 {spread(p99s, ' ms', 1)}"
-    )
-    return lines
-
-
-def memory_targets(runs, minutes: list[float]) -> list[str]:
-    """RSS per call at each checkpoint and the growth from the first to the last."""
-    first, last = minutes[0], minutes[-1]
-    lines = [
-        f"RSS per call at {m:g} min (recording on): "
-        + spread([r.per_call_mib.get(m) for r in runs], " MiB", 3)
-        for m in minutes
-    ]
-    growths = [r.growth(first, last) for r in runs]
-    growths = [g * 100 for g in growths if g is not None]
-    lines.append(
-        f"RSS per call, {last:g} vs {first:g} min: {spread(growths, ' %', 1)}, "
-        f"target within {MEMORY_GROWTH_TARGET * 100:g} %: "
-        f"{verdict(growths, lambda v: abs(v) <= MEMORY_GROWTH_TARGET * 100)}"
+        f"first audio, no cache (model asked): p50 {summary(p50s, ' ms', 1)}, "
+        f"p99 {summary(p99s, ' ms', 1)}"
     )
     return lines
 
@@ -135,7 +106,7 @@ async def run(args: argparse.Namespace) -> str:
     targets = [
         *bridge_targets(figures, args.calls, args.rounds),
         *first_audio_targets(audio),
-        *memory_targets(memory, minutes),
+        *call_memory.summary_lines(memory, minutes),
     ]
     return "\n\n".join(
         [

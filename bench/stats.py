@@ -23,11 +23,13 @@ def fmt(value: float | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-def summary(values: Sequence[float], unit: str) -> str:
-    """'median (min-max)' of a few values, '-' when there are none."""
-    if not values:
+def summary(values: Sequence[float | None], unit: str, digits: int = 2) -> str:
+    """'median (min-max)' of the values that are known, '-' when there are none."""
+    known = [v for v in values if v is not None]
+    if not known:
         return "-"
-    return f"{statistics.median(values):.2f}{unit} ({min(values):.2f}-{max(values):.2f})"
+    median, low, high = statistics.median(known), min(known), max(known)
+    return f"{median:.{digits}f}{unit} ({low:.{digits}f}-{high:.{digits}f})"
 
 
 def ratio(numerator: float | None, denominator: float | None) -> str:
