@@ -22,6 +22,11 @@ AGENT_TURNS = [
 ]
 
 
+def responses_done(session) -> int:
+    """How many responses the fake has finished."""
+    return sum(1 for r in session.sent if r.event.get("type") == "response.done")
+
+
 def script(agent_turns=None, caller_lines=None) -> RealtimeScript:
     """A Korean delivery-status conversation."""
     return RealtimeScript(

@@ -10,11 +10,6 @@ from tests.calls.waiting import delivered, eventually
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def responses_done(session) -> int:
-    """How many responses the fake has finished."""
-    return sum(1 for r in session.sent if r.event.get("type") == "response.done")
-
-
 def sent_errors(session):
     """Error events the fake sent to the bridge."""
     return [r.event for r in session.sent if r.event.get("type") == "error"]

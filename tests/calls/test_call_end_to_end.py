@@ -9,15 +9,11 @@ from django.conf import settings
 from calls.models import Call, Utterance
 from calls.simulator.caller_audio import SpeechSignal
 from prompts.models import AgentProfile, VadSettings
+from tests.calls.conftest import responses_done
 from tests.calls.waiting import delivered, eventually
 from tests.openai_sdk import validate_session_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def responses_done(session) -> int:
-    """How many responses the fake has finished."""
-    return sum(1 for r in session.sent if r.event.get("type") == "response.done")
 
 
 def client_events(session, kind):

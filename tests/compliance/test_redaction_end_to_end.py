@@ -1,6 +1,5 @@
 """Through the real bridge: personal numbers a caller says are masked everywhere they go."""
 
-import asyncio
 import json
 
 import pytest
@@ -10,10 +9,10 @@ from django.test import Client
 from calls.compliance.models import AccessLogEntry
 from calls.models import CallEvent, Utterance
 from prompts.models import AgentProfile
-from tests.calls.conftest import script
+from tests.calls.conftest import responses_done, script
 from tests.calls.waiting import delivered, eventually
 from tests.compliance.conftest import PHONE_AND_RRN_LINE, contains_raw
-from tests.monitoring.sockets import open_monitor, subscribe
+from tests.monitoring.sockets import open_monitor, receive_until, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,23 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def realtime_script():
     """The caller gives a phone number and a 주민등록번호 in their first line."""
     return script(caller_lines=[PHONE_AND_RRN_LINE, "아니요, 괜찮습니다."])
-
-
-async def receive_until(socket, predicate, within=10.0) -> list[dict]:
-    """Every message the socket receives up to and including the first matching predicate."""
-    received = []
-    try:
-        async with asyncio.timeout(within):
-            while not received or not predicate(received[-1]):
-                received.append(await socket.receive_json_from(timeout=within))
-    except TimeoutError as error:
-        raise AssertionError(f"no matching message after {received}") from error
-    return received
-
-
-def responses_done(session) -> int:
-    """How many responses the fake has finished."""
-    return sum(1 for r in session.sent if r.event.get("type") == "response.done")
 
 
 def caller_utterance(message) -> bool:

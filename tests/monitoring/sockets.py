@@ -86,3 +86,15 @@ async def received_before_marker(layer, group: str, channel: str) -> list[dict]:
     while (message := await asyncio.wait_for(layer.receive(channel), TIMEOUT)) != marker:
         messages.append(message)
     return messages
+
+
+async def receive_until(socket, predicate, within=10.0) -> list[dict]:
+    """Every message the socket receives up to and including the first matching predicate."""
+    received = []
+    try:
+        async with asyncio.timeout(within):
+            while not received or not predicate(received[-1]):
+                received.append(await socket.receive_json_from(timeout=within))
+    except TimeoutError as error:
+        raise AssertionError(f"no matching message after {received}") from error
+    return received

@@ -1,14 +1,12 @@
 """Through the real bridge: a supervisor watches a simulated call live and acts on it."""
 
-import asyncio
-
 import pytest
 from channels.db import database_sync_to_async
 
 from calls.models import Call, CallEvent
-from tests.calls.conftest import drained, fake_ai, make_caller, realtime_script  # noqa: F401
+from tests.calls.conftest import drained, fake_ai, make_caller, realtime_script, responses_done  # noqa: F401
 from tests.calls.waiting import delivered, eventually
-from tests.monitoring.sockets import TIMEOUT, open_monitor, subscribe
+from tests.monitoring.sockets import TIMEOUT, open_monitor, receive_until, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,23 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def in_memory_layer(settings):
     """One process here: the in-memory layer. Redis across processes: test_two_processes_redis."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-async def receive_until(socket, predicate, within=10.0) -> list[dict]:
-    """Every message the socket receives up to and including the first matching predicate."""
-    received = []
-    try:
-        async with asyncio.timeout(within):
-            while not received or not predicate(received[-1]):
-                received.append(await socket.receive_json_from(timeout=within))
-    except TimeoutError as error:
-        raise AssertionError(f"no matching message after {received}") from error
-    return received
-
-
-def responses_done(session) -> int:
-    """How many responses the fake has finished."""
-    return sum(1 for r in session.sent if r.event.get("type") == "response.done")
 
 
 def ended(message) -> bool:

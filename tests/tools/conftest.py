@@ -10,7 +10,12 @@ from channels.db import database_sync_to_async
 from calls.demo.business_api import BusinessApi
 from calls.simulator.fake_realtime import AgentTurn, RealtimeScript, ToolCall
 from prompts.tool_models import BusinessTool
-from tests.calls.conftest import drained, fake_ai, make_caller  # noqa: F401  (shared fixtures)
+from tests.calls.conftest import (  # noqa: F401  (shared fixtures)
+    drained,
+    fake_ai,
+    make_caller,
+    responses_done,
+)
 
 SECRET = "orders-secret-7f3a9c"
 ORDER_SCHEMA = {
@@ -136,11 +141,6 @@ def function_outputs(session) -> list[dict]:
         and r.event.get("type") == "conversation.item.create"
         and r.event["item"].get("type") == "function_call_output"
     ]
-
-
-def responses_done(session) -> int:
-    """How many responses the fake model finished."""
-    return sum(1 for r in session.sent if r.event.get("type") == "response.done")
 
 
 def agent_texts(session) -> list[str]:
