@@ -1,7 +1,8 @@
 """Latency, CPU and memory the call bridge adds, against two bare relays (prints figures).
 
 Run: `.venv/bin/python bench/bridge_latency.py [--calls 1 50 100] [--window 20] [--rounds 3]
-[--before ../main-worktree] [--record]`.
+[--before ../main-worktree] [--record] [--processes 2 --database-url postgres://... --redis-url
+redis://...]`.
 
 For each N it runs N simulated calls through a fresh daphne (the real bridge; with --before also
 a daphne serving another checkout, for a same-run before/after), then through two fresh bare
@@ -15,7 +16,14 @@ the faster). All stand in front of the same fake Realtime server (its own proces
   bound (two socket hops included); the bridge's own figure (CallBridge.barge_in_reaction_s)
   lives inside daphne and is not exposed, so it is not reported;
 - CPU per call-second: the server process's utime+stime over the window / (N x window);
-- memory per call: resident-set growth of the server process with N calls up / N.
+- memory per call: resident-set growth of the server process with N calls up / N;
+- server wait: the share of the window the server's main thread was runnable but had no core
+  (/proc/PID/schedstat). When it is high the machine is saturated and every latency includes it.
+
+With --processes N ours runs as N daphne processes, the production shape (deploy/), and the
+callers are spread over them in turn, as nginx's round robin would; CPU and memory are summed
+over the processes. The floors stay one process each. Several processes share the database:
+give PostgreSQL with --database-url (and Redis with --redis-url, as production does).
 
 Latencies are end to end over loopback, so "added" is the bridge's figure minus a floor's. The
 report (bench/bridge_report.py) gives ratios to each floor and to the faster of the two.
@@ -27,7 +35,6 @@ import argparse
 import asyncio
 import contextlib
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -75,6 +82,7 @@ class Figures:
     loadgen_core: float | None = None
     fake_core: float | None = None
     other_core: float | None = None  # everything else on the machine (other people's work)
+    server_waited: float | None = None  # share of the window the server waited for a core
 
 
 def percentiles_ms(samples_us) -> tuple[float | None, float | None]:
@@ -101,13 +109,34 @@ def clear_reactions(results: list[CallResult], fake_calls: list[dict], since: fl
     return reactions
 
 
+@dataclass
+class ServerGroup:
+    """The processes of one measured server, and where its callers dial (one target each)."""
+
+    processes: list
+    targets: list[Target]
+
+    @property
+    def pids(self) -> list[int]:
+        """Their process ids."""
+        return [process.pid for process in self.processes]
+
+    async def stop(self) -> None:
+        """Stop them all."""
+        for process in self.processes:
+            if isinstance(process, servers.Daphne):
+                await process.stop()
+            else:
+                await process.close()
+
+
 class Bench:
     """Runs every configuration against one fake AI."""
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.tmp = Path(tempfile.mkdtemp(prefix="ars-bench-"))
-        self.database_url = f"sqlite:///{self.tmp / 'bench.sqlite3'}"
+        self.database_url = args.database_url or f"sqlite:///{self.tmp / 'bench.sqlite3'}"
         self.fake: servers.ControlledProcess | None = None
         self.shared = Shared()
         self.next_call_no = 1
@@ -127,7 +156,7 @@ class Bench:
         self.shared.fake = self.fake
         await asyncio.to_thread(servers.migrate, self.server_env(1))
         if self.args.record:
-            record_every_call(self.tmp / "bench.sqlite3")
+            await asyncio.to_thread(servers.record_every_call, self.server_env(1))
         figures = []
         async with aiohttp.ClientSession() as http:
             self.shared.http = http
@@ -146,7 +175,9 @@ class Bench:
 
     def server_env(self, public_port: int) -> dict:
         """The environment of a measured daphne (and of the migration)."""
-        return servers.server_env(self.database_url, public_port, self.realtime_url)
+        return servers.server_env(
+            self.database_url, public_port, self.realtime_url, self.args.redis_url
+        )
 
     def kinds(self) -> tuple[str, ...]:
         """What each round runs: ours (and the before checkout's), then both floors."""
@@ -154,11 +185,17 @@ class Bench:
         uvicorn = ("uvicorn",) if self.args.uvicorn else ()
         return ("bridge", *before, *uvicorn, "relay", "aiohttp")
 
-    async def start_server(self, kind: str):
-        """A fresh daphne, or a fresh relay; and where calls go."""
+    async def start_server(self, kind: str) -> ServerGroup:
+        """Fresh processes of one kind (a relay, or ours in --processes daphnes)."""
         if kind in RELAYS:
             relay = await servers.start_relay(self.realtime_url, RELAYS[kind])
-            return relay, Target(stream_url=f"ws://127.0.0.1:{relay.port}/")
+            return ServerGroup([relay], [Target(stream_url=f"ws://127.0.0.1:{relay.port}/")])
+        processes = 1 if kind in ("before", "uvicorn") else self.args.processes
+        daphnes = [await self.start_daphne(kind) for _ in range(processes)]
+        return ServerGroup(daphnes, [daphne.caller_target() for daphne in daphnes])
+
+    async def start_daphne(self, kind: str) -> servers.Daphne:
+        """One fresh daphne of ours (or of the before checkout, or on uvicorn)."""
         port = servers.free_port()
         env = self.server_env(port)
         env["RECORDINGS_DIR"] = str(self.tmp / "recordings")
@@ -167,13 +204,12 @@ class Bench:
             port,
             env,
             log_path=self.tmp / f"daphne-{port}.log",
-            profile_path=Path(f"{profile}.{self.next_call_no}") if profile else None,
+            profile_path=Path(f"{profile}.{self.next_call_no}.{port}") if profile else None,
             root=self.before_root if kind == "before" else servers.ROOT,
             uvicorn_python=Path(self.args.uvicorn) if kind == "uvicorn" else None,
         )
         await daphne.start()
-        target = daphne.caller_target()
-        return daphne, target
+        return daphne
 
     def new_call(self, target: Target, behaviour: Behaviour) -> SimCall:
         """A call with a run-unique number (it is stamped into every frame)."""
@@ -182,43 +218,44 @@ class Bench:
         return call
 
     async def measure(self, kind: str, calls: int) -> Figures:
-        """Warm the server with one call, then N calls; measure a steady window."""
-        server, target = await self.start_server(kind)
+        """Warm each server process with one call, then N calls; measure a steady window."""
+        server = await self.start_server(kind)
         figures = Figures(kind, calls)
         try:
-            warm = self.new_call(target, Behaviour(quiet_before_hangup_s=0.2, max_ending_s=1))
-            await warm.run(time.monotonic() + 3.0)
-            base = servers.sample(server.pid)
+            warm_behaviour = Behaviour(quiet_before_hangup_s=0.2, max_ending_s=1)
+            warm_until = time.monotonic() + 3.0
+            await asyncio.gather(
+                *(self.new_call(t, warm_behaviour).run(warm_until) for t in server.targets)
+            )
+            base = servers.combined([servers.sample(pid) for pid in server.pids])
             ramp_s = min(3.0, calls * 0.03)
             window_start = time.monotonic() + ramp_s + self.args.warmup
             window_end = window_start + self.args.window
             behaviour = Behaviour(quiet_before_hangup_s=0.5, max_ending_s=3.0)
             tasks = []
-            for _ in range(calls):
+            for number in range(calls):
                 await asyncio.sleep(ramp_s / calls)
+                target = server.targets[number % len(server.targets)]  # round robin
                 tasks.append(asyncio.create_task(self.new_call(target, behaviour).run(window_end)))
             await asyncio.sleep(max(0.0, window_start - time.monotonic()))
             await self.fake.ask("window")
             self.shared.outbound_us = type(self.shared.outbound_us)("q")
             self.shared.window_open = True
-            before = self.samples(server.pid)
+            before = self.samples(server.pids)
             await asyncio.sleep(max(0.0, window_end - time.monotonic()))
-            after = self.samples(server.pid)
+            after = self.samples(server.pids)
             self.shared.window_open = False
             inbound = await self.fake.ask("report")
             fake_calls = (await self.fake.ask("calls", forget=True))["calls"]
             results = await asyncio.gather(*tasks)
             self.fill(figures, results, inbound, fake_calls, before, after, base, window_start)
         finally:
-            if isinstance(server, servers.Daphne):
-                await server.stop()
-            else:
-                await server.close()
+            await server.stop()
         return figures
 
-    def samples(self, server_pid: int) -> dict:
-        """CPU and memory of the server, the fake and this process."""
-        return servers.sample_run(server_pid, self.fake.pid)
+    def samples(self, server_pids: list[int]) -> dict:
+        """CPU and memory of the server's processes, the fake and this process."""
+        return servers.sample_run(server_pids, self.fake.pid)
 
     def fill(self, figures, results, inbound, fake_calls, before, after, base, since) -> None:
         """Turn raw measurements into the table's figures."""
@@ -239,6 +276,7 @@ class Bench:
         figures.loadgen_core = cpu["self"] / seconds
         figures.fake_core = cpu["fake"] / seconds
         figures.other_core = max(0.0, machine - sum(cpu.values())) / seconds
+        figures.server_waited = (after["server"].waited_s - before["server"].waited_s) / seconds
         figures.mib_per_call = (after["server"].rss_bytes - base.rss_bytes) / MIB / calls
         reactions = clear_reactions(results, fake_calls, since)
         figures.clears = len(reactions)
@@ -267,6 +305,7 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
             fmt(f.fake_core),
             fmt(f.loadgen_core),
             fmt(f.other_core),
+            fmt(f.server_waited),
         ]
         for f in figures
     ]
@@ -283,17 +322,15 @@ def render(figures: list[Figures], args: argparse.Namespace) -> str:
             "fake",
             "load gen",
             "others",
+            "server waited",
         ],
         detail,
     )
-    lines = "samples and load (cores = CPU seconds per wall second in the window):\n" + load
+    lines = (
+        "samples and load (cores = CPU seconds per wall second in the window; server waited ="
+        " share of it the server's main thread(s) were runnable with no free core):\n" + load
+    )
     return bridge_report.render(figures, Layout(args.calls, args.rounds, title), lines)
-
-
-def record_every_call(database_path: Path) -> None:
-    """Turn recording on for the default profile of the bench database."""
-    with contextlib.closing(sqlite3.connect(database_path)) as database, database:
-        database.execute("UPDATE prompts_agentprofile SET record_calls = 1")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -318,9 +355,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="also run ours on uvicorn + websockets, with this interpreter (an experiment)",
     )
     parser.add_argument(
+        "--processes", type=int, default=1, help="run ours as this many daphne processes"
+    )
+    parser.add_argument(
+        "--database-url", default="", help="ours use this database (default: a SQLite file)"
+    )
+    parser.add_argument("--redis-url", default="", help="ours use channels-redis at this URL")
+    parser.add_argument(
         "--profile", help="run daphne under cProfile; stats go to PROFILE.<n> (figures distort)"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.processes > 1 and not args.database_url:
+        parser.error("--processes above 1 shares one database: give PostgreSQL's --database-url")
+    return args
 
 
 def main(argv=None) -> None:

@@ -48,9 +48,6 @@ from bench.stats import fmt, summary, table
 MIB = 1024 * 1024
 GROWTH_TARGET = 0.10  # RSS per call at the last checkpoint within 10 % of the first (issue 21)
 UPKEEP_S = 30.0  # the server's MEMORY_UPKEEP_SECONDS (its default)
-RECORD_EVERY_CALL = (
-    "from prompts.models import AgentProfile; AgentProfile.objects.update(record_calls=True)"
-)
 
 
 @dataclass
@@ -120,7 +117,7 @@ class CallMemoryBench:
         env = servers.server_env(database_url, port, self.realtime_url)
         env["RECORDINGS_DIR"] = str(folder / "recordings")
         await asyncio.to_thread(servers.migrate, env)
-        await asyncio.to_thread(servers.manage, env, "shell", "-c", RECORD_EVERY_CALL)
+        await asyncio.to_thread(servers.record_every_call, env)
         daphne = servers.Daphne(port, env, log_path=folder / "daphne.log")
         await daphne.start()
         target = daphne.caller_target()

@@ -48,10 +48,11 @@ class ProcessSample:
     rss_bytes: int
     sockets: int
     threads: int
+    waited_s: float = 0.0  # time its main thread was runnable but had no core (run-queue wait)
 
 
 def sample(pid: int) -> ProcessSample:
-    """CPU seconds so far, resident bytes, open sockets and threads of a process."""
+    """CPU seconds so far, resident bytes, open sockets, threads and run-queue wait of a process."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     cpu_s = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
@@ -62,7 +63,29 @@ def sample(pid: int) -> ProcessSample:
     for name in os.listdir(f"/proc/{pid}/fd"):
         with contextlib.suppress(OSError):
             sockets += os.readlink(f"/proc/{pid}/fd/{name}").startswith("socket:")
-    return ProcessSample(time.monotonic(), cpu_s, rss_bytes, sockets, threads)
+    waited_s = run_queue_wait_s(pid)
+    return ProcessSample(time.monotonic(), cpu_s, rss_bytes, sockets, threads, waited_s)
+
+
+def run_queue_wait_s(pid: int) -> float:
+    """Seconds the process's main thread has waited for a core so far (0 without schedstats)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as schedstat:
+            return int(schedstat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def combined(samples: list[ProcessSample]) -> ProcessSample:
+    """Several processes (one server in N processes) read as one: sums, at the first's time."""
+    return ProcessSample(
+        samples[0].at,
+        sum(s.cpu_s for s in samples),
+        sum(s.rss_bytes for s in samples),
+        sum(s.sockets for s in samples),
+        sum(s.threads for s in samples),
+        sum(s.waited_s for s in samples),
+    )
 
 
 def machine_busy_s() -> float:
@@ -290,6 +313,16 @@ def migrate(env: dict) -> None:
     )
 
 
+RECORD_EVERY_CALL = (
+    "from prompts.models import AgentProfile; AgentProfile.objects.update(record_calls=True)"
+)
+
+
+def record_every_call(env: dict) -> None:
+    """Turn recording on for the default profile of the bench database."""
+    manage(env, "shell", "-c", RECORD_EVERY_CALL)
+
+
 def manage(env: dict, *command: str) -> None:
     """Run one manage.py command against the bench's database."""
     subprocess.run(
@@ -302,10 +335,12 @@ def python_env_note() -> str:
     return f"Python {sys.version.split()[0]}"
 
 
-def sample_run(server_pid: int, fake_pid: int) -> dict:
-    """CPU and memory of the server, the fake AI and this process, and the machine's busy time."""
+def sample_run(server_pid: int | list[int], fake_pid: int) -> dict:
+    """CPU and memory of the server (summed over its processes), the fake AI and this process,
+    and the machine's busy time."""
+    pids = server_pid if isinstance(server_pid, list) else [server_pid]
     return {
-        "server": sample(server_pid),
+        "server": combined([sample(pid) for pid in pids]),
         "fake": sample(fake_pid),
         "self": sample(os.getpid()),
         "machine": machine_busy_s(),
