@@ -7,21 +7,18 @@ not yet played at that moment, so audio the caller never heard is not in the rec
 
 Memory stays flat whatever the call's length: only the last WINDOW_SECONDS are held (as
 mu-law, one byte per sample and side, in fixed one-second blocks: see HeldTrack); older audio
-is decoded and written to an anonymous temporary file as the WAV's data, and the header is
+is handed to the recording's Spool, which decodes it and writes it to an anonymous temporary
+file as the WAV's data in the process's spool thread, never on the event loop. The header is
 written when the call is saved. A write that lands before the window (a late frame, a clear of
-audio already spooled) patches the file.
+audio already spooled) patches the file, in order with the writes before it.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from calls.live.audio import ulaw_decode
+from calls.live.recording_spool import FRAME_BYTES, Spool
 
 SAMPLES_PER_MS = 8
 ULAW_SILENCE = 0xFF  # decodes to 0, the value of PCM silence on disk
@@ -30,8 +27,6 @@ WINDOW_SECONDS = 10  # audio held in memory; the rest is on disk
 BLOCK_SAMPLES = 8000  # one second: the unit audio is held and freed in
 AHEAD_WINDOWS = 4  # agent audio queued ahead of the caller may stretch the window this far
 LATE_MARGIN = 8000  # samples (1 s) kept in memory behind the caller, for frames out of order
-HEADER_BYTES = 44
-FRAME_BYTES = 4  # one stereo 16-bit sample
 CALLER, AGENT = 0, 1
 
 
@@ -121,7 +116,12 @@ class HeldTrack:
 class StereoRecording:
     """Both sides of a call: the last seconds in memory as mu-law, the rest spooled to disk."""
 
-    def __init__(self, max_seconds: float = MAX_SECONDS, window_seconds: float = WINDOW_SECONDS):
+    def __init__(
+        self,
+        max_seconds: float = MAX_SECONDS,
+        window_seconds: float = WINDOW_SECONDS,
+        spool: Spool | None = None,
+    ):
         self.max_samples = int(max_seconds * 8000)
         self.window = max(1, int(window_seconds * 8000))
         self.base = 0  # first sample held in memory; samples before it are on disk
@@ -130,7 +130,7 @@ class StereoRecording:
         self.length = 0  # samples in the recording so far
         self.agent_cursor = 0  # sample where the next agent chunk starts playing
         self.caller_end = 0  # end of the latest caller frame: where the call is now
-        self.spool = None  # anonymous file: header room, then interleaved PCM of [0, base)
+        self.spool = spool if spool is not None else Spool()  # the audio of [0, base) on disk
 
     @property
     def held_bytes(self) -> int:
@@ -189,58 +189,32 @@ class StereoRecording:
         return target
 
     def _spool_until(self, new_base: int) -> None:
-        """Move the audio before sample new_base from memory to the spool file."""
+        """Hand the audio before sample new_base from memory to the spool."""
         while self.base < new_base:  # a window at a time: a long gap costs no memory
             count = min(new_base - self.base, self.window)
-            frames = np.empty((count, 2), dtype="<i2")
-            for side, track in enumerate(self.tracks):
-                frames[:, side] = ulaw_decode(track.read(self.base, count))
+            sides = [track.read(self.base, count) for track in self.tracks]
+            for track in self.tracks:
                 track.drop_before(self.base + count)
-            self._write_frames(self.base, frames)
+            self.spool.write(self.base, *sides)
             self.base += count
 
     def _patch_spool(self, side: int, start: int, ulaw: bytes) -> None:
-        """Overwrite one side of audio already on disk (a late frame or a clear)."""
+        """Overwrite one side of audio already spooled (a late frame or a clear)."""
         for at in range(0, len(ulaw), self.window):
-            part = ulaw[at : at + self.window]
-            frames = self._read_frames(start + at, len(part))
-            frames[:, side] = ulaw_decode(part)
-            self._write_frames(start + at, frames)
-
-    def _file(self):
-        """The spool file, created on first use (deleted by the system when closed)."""
-        if self.spool is None:
-            self.spool = tempfile.TemporaryFile(prefix="ars-recording-")
-        return self.spool
-
-    def _write_frames(self, start: int, frames: np.ndarray) -> None:
-        """Write stereo frames at sample start of the WAV's data."""
-        os.pwrite(self._file().fileno(), frames.tobytes(), HEADER_BYTES + start * FRAME_BYTES)
-
-    def _read_frames(self, start: int, count: int) -> np.ndarray:
-        """Stereo frames from the spool (zeros, i.e. silence, past what was written)."""
-        raw = os.pread(
-            self._file().fileno(), count * FRAME_BYTES, HEADER_BYTES + start * FRAME_BYTES
-        )
-        frames = np.zeros((count, 2), dtype="<i2")
-        frames.reshape(-1)[: len(raw) // 2] = np.frombuffer(raw, dtype="<i2")
-        return frames
+            self.spool.patch(side, start + at, ulaw[at : at + self.window])
 
     def save(self, path: Path) -> None:
-        """Write the finished WAV to path (blocking: run it in a thread); the spool is closed."""
+        """Write the finished WAV to path (blocking: run it in a thread); the spool is closed.
+
+        Raises OSError when the audio could not be written to disk during the call or now.
+        """
         self._spool_until(self.length)
-        spool = self._file()
-        os.pwrite(spool.fileno(), wav_header(self.length), 0)
-        spool.seek(0)
-        with open(path, "wb") as out:
-            shutil.copyfileobj(spool, out, 1024 * 1024)
+        self.spool.finish(wav_header(self.length), path)
         self.discard()
 
     def discard(self) -> None:
         """Drop the recording: the spool file is closed (and so deleted)."""
-        if self.spool is not None:
-            self.spool.close()
-            self.spool = None
+        self.spool.close()
         for track in self.tracks:
             track.clear()
 

@@ -1,14 +1,19 @@
 """A recording is written to disk as the call goes: memory stays bounded, the WAV is the same."""
 
 import io
+import os
+import threading
 import wave
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from calls.live.audio import ulaw_decode
+from calls.live.recording_spool import Spool
 from calls.live.stereo_recording import StereoRecording
 
 SILENCE = 0xFF
@@ -102,3 +107,62 @@ def test_a_ten_minute_call_holds_no_more_audio_in_its_tenth_minute_than_in_its_f
     recording.discard()
     assert 0 < peak_by_minute[9] <= peak_by_minute[0]
     assert peak_by_minute[0] <= 2 * 4 * 10 * 8000  # within the window's bound, far below a minute
+
+
+class StalledDisk(ThreadPoolExecutor):
+    """A spool thread whose disk hangs until `recovers()`: everything queued waits behind it."""
+
+    def __init__(self):
+        super().__init__(max_workers=1)
+        self.gate = threading.Event()
+        self.submit(self.gate.wait)
+
+    def recovers(self) -> None:
+        self.gate.set()
+
+
+def test_a_disk_that_stalls_holds_up_no_audio_and_the_recording_is_complete_once_it_recovers():
+    disk = StalledDisk()
+    recording = StereoRecording(window_seconds=0.2, spool=Spool(disk))
+    reference = InMemoryRecording(max_samples=10 * 8000)
+    for now_ms in range(0, 5000, 20):  # 5 s of call against a 0.2 s window: 25 windows spooled
+        frame = bytes([(now_ms // 20) % 250]) * 160
+        recording.caller_frame(now_ms, frame)
+        reference.caller_frame(now_ms, frame)
+        if now_ms % 1000 == 500:
+            chunk = bytes(range(100, 200)) * 8
+            recording.agent_chunk_sent(now_ms, chunk)
+            reference.agent_chunk_sent(now_ms, chunk)
+        if now_ms == 3000:
+            recording.cleared(2000)  # before the window: a patch of audio still waiting for disk
+            reference.cleared(2000)
+    assert recording.base > 0 and not recording.spool.last.done()  # all of it waits on the disk
+    assert recording.held_bytes <= 2 * 4 * 0.2 * 8000 * 2  # yet memory holds only the window
+    disk.recovers()
+    left, right = channels_of(recording.to_wav())
+    want_left, want_right = reference.channels()
+    assert np.array_equal(left, want_left)
+    assert np.array_equal(right, want_right)
+    disk.shutdown()
+
+
+class ReadOnlyDisk(Spool):
+    """A spool whose file refuses writes, as a full or read-only volume does (a real OSError)."""
+
+    def _file(self):
+        if self.file is None:
+            self.file = open(os.devnull, "rb")  # closed by the spool
+        return self.file
+
+
+def test_a_failed_disk_write_does_not_touch_the_call_and_saving_says_the_recording_is_lost(
+    tmp_path, caplog
+):
+    recording = StereoRecording(window_seconds=0.1, spool=ReadOnlyDisk())
+    for now_ms in range(0, 2000, 20):
+        recording.caller_frame(now_ms, b"\x10" * 160)  # the call goes on: nothing raises here
+    with pytest.raises(OSError):
+        recording.save(tmp_path / "call.wav")
+    assert not (tmp_path / "call.wav").exists()
+    failures = [r for r in caplog.records if "will not be saved" in r.getMessage()]
+    assert len(failures) == 1  # logged once, not once per spooled window
