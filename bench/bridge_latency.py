@@ -227,7 +227,7 @@ class Bench:
             await asyncio.gather(
                 *(self.new_call(t, warm_behaviour).run(warm_until) for t in server.targets)
             )
-            base = servers.combined([servers.sample(pid) for pid in server.pids])
+            base = servers.sample_all(server.pids)
             ramp_s = min(3.0, calls * 0.03)
             window_start = time.monotonic() + ramp_s + self.args.warmup
             window_end = window_start + self.args.window

@@ -236,7 +236,7 @@ class Bench:
 
     def samples(self, server_pid: int) -> dict:
         """CPU of daphne, the fake, this process, and the whole machine."""
-        return servers.sample_run(server_pid, self.fake.pid)
+        return servers.sample_run([server_pid], self.fake.pid)
 
 
 def render(figures: list[Figures], args: argparse.Namespace) -> str:

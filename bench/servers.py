@@ -76,6 +76,11 @@ def run_queue_wait_s(pid: int) -> float:
         return 0.0
 
 
+def sample_all(pids: list[int]) -> ProcessSample:
+    """One server run as several processes, sampled as one (see combined)."""
+    return combined([sample(pid) for pid in pids])
+
+
 def combined(samples: list[ProcessSample]) -> ProcessSample:
     """Several processes (one server in N processes) read as one: sums, at the first's time."""
     return ProcessSample(
@@ -335,12 +340,11 @@ def python_env_note() -> str:
     return f"Python {sys.version.split()[0]}"
 
 
-def sample_run(server_pid: int | list[int], fake_pid: int) -> dict:
+def sample_run(server_pids: list[int], fake_pid: int) -> dict:
     """CPU and memory of the server (summed over its processes), the fake AI and this process,
     and the machine's busy time."""
-    pids = server_pid if isinstance(server_pid, list) else [server_pid]
     return {
-        "server": combined([sample(pid) for pid in pids]),
+        "server": sample_all(server_pids),
         "fake": sample(fake_pid),
         "self": sample(os.getpid()),
         "machine": machine_busy_s(),

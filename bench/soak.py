@@ -164,6 +164,11 @@ class Soak:
         self.report = SoakReport(options, "PostgreSQL" if self.postgres else "SQLite")
         self.metrics_token: str | None = None
 
+    @property
+    def daphne_pids(self) -> list[int]:
+        """The server's processes."""
+        return [daphne.pid for daphne in self.daphnes]
+
     async def run(self) -> SoakReport:
         """Set up, run the calls, check, tear down."""
         try:
@@ -267,7 +272,7 @@ class Soak:
         self.shared.window_open = True
         started = time.monotonic()
         end = started + options.minutes * 60
-        cpu_before = sum(servers.sample(d.pid).cpu_s for d in self.daphnes)
+        cpu_before = servers.sample_all(self.daphne_pids).cpu_s
         sampler = asyncio.create_task(self.sample_memory(started))
         ramp_s = options.ramp_s if options.ramp_s is not None else min(10.0, options.calls * 0.1)
         slots = [
@@ -279,7 +284,7 @@ class Soak:
         sampler.cancel()
         self.shared.window_open = False
         self.report.duration_s = time.monotonic() - started
-        self.report.cpu_s = sum(servers.sample(d.pid).cpu_s for d in self.daphnes) - cpu_before
+        self.report.cpu_s = servers.sample_all(self.daphne_pids).cpu_s - cpu_before
 
     async def run_slot(self, slot: int, start_at: float, end: float) -> list[CallResult]:
         """Back-to-back calls on one slot; at least one."""
@@ -302,7 +307,7 @@ class Soak:
     async def sample_memory(self, started: float) -> None:
         """Resident memory of all daphnes against finished calls, every few seconds."""
         while True:
-            rss = sum(servers.sample(d.pid).rss_bytes for d in self.daphnes)
+            rss = servers.sample_all(self.daphne_pids).rss_bytes
             live = self.next_call_no - 1 - self.finished - len(self.daphnes)
             self.report.rss_samples.append((time.monotonic() - started, self.finished, live, rss))
             await asyncio.sleep(self.options.sample_every_s)

@@ -220,9 +220,9 @@ class Bench:
             await self.fake.ask("window")
             shared.outbound_us = array("q")
             shared.window_open = True
-            before = servers.sample_run(daphne.pid, self.fake.pid)
+            before = servers.sample_run([daphne.pid], self.fake.pid)
             await asyncio.sleep(max(0.0, window_end - time.monotonic()))
-            after = servers.sample_run(daphne.pid, self.fake.pid)
+            after = servers.sample_run([daphne.pid], self.fake.pid)
             shared.window_open = False
             inbound = await self.fake.ask("report")
             await self.fake.ask("calls", forget=True)
