@@ -31,6 +31,27 @@ HEADER_BYTES = 44
 FRAME_BYTES = 4  # one stereo 16-bit sample
 
 
+def wav_header(frames: int) -> bytes:
+    """A canonical 44-byte header for stereo 16-bit PCM at 8 kHz."""
+    data = frames * FRAME_BYTES
+    return b"".join(
+        [
+            b"RIFF",
+            (36 + data).to_bytes(4, "little"),
+            b"WAVEfmt ",
+            (16).to_bytes(4, "little"),
+            (1).to_bytes(2, "little"),  # PCM
+            (2).to_bytes(2, "little"),  # channels
+            (8000).to_bytes(4, "little"),
+            (8000 * FRAME_BYTES).to_bytes(4, "little"),
+            FRAME_BYTES.to_bytes(2, "little"),
+            (16).to_bytes(2, "little"),
+            b"data",
+            data.to_bytes(4, "little"),
+        ]
+    )
+
+
 @functools.cache
 def spool_thread() -> ThreadPoolExecutor:
     """The process's one spool thread (a single worker: work runs in the order it was queued)."""
@@ -60,10 +81,12 @@ class Spool:
 
     def close(self) -> None:
         """Queue closing the file (the system deletes it): the recording is dropped."""
-        self._queue(self._close)
+        if self.last is not None:  # else only finish() could have opened it, and it closed it
+            self._queue(self._close)
 
-    def finish(self, header: bytes, path: Path) -> None:
-        """Wait for the queued work, then write the WAV to path and close; raises a failed write."""
+    def finish(self, frames: int, path: Path) -> None:
+        """Wait for the queued work, then write the WAV of `frames` stereo samples to path and
+        close; raises a failed write."""
         if self.last is not None:
             self.last.result()
         try:
@@ -72,7 +95,7 @@ class Spool:
             if self.error is not None:
                 raise OSError(f"recording spool failed: {self.error!r}") from self.error
             spool = self._file()
-            os.pwrite(spool.fileno(), header, 0)
+            os.pwrite(spool.fileno(), wav_header(frames), 0)
             spool.seek(0)
             with open(path, "wb") as out:
                 shutil.copyfileobj(spool, out, 1024 * 1024)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from calls.live.recording_spool import FRAME_BYTES, Spool
+from calls.live.recording_spool import Spool
 
 SAMPLES_PER_MS = 8
 ULAW_SILENCE = 0xFF  # decodes to 0, the value of PCM silence on disk
@@ -28,27 +28,6 @@ BLOCK_SAMPLES = 8000  # one second: the unit audio is held and freed in
 AHEAD_WINDOWS = 4  # agent audio queued ahead of the caller may stretch the window this far
 LATE_MARGIN = 8000  # samples (1 s) kept in memory behind the caller, for frames out of order
 CALLER, AGENT = 0, 1
-
-
-def wav_header(frames: int) -> bytes:
-    """A canonical 44-byte header for stereo 16-bit PCM at 8 kHz."""
-    data = frames * FRAME_BYTES
-    return b"".join(
-        [
-            b"RIFF",
-            (36 + data).to_bytes(4, "little"),
-            b"WAVEfmt ",
-            (16).to_bytes(4, "little"),
-            (1).to_bytes(2, "little"),  # PCM
-            (2).to_bytes(2, "little"),  # channels
-            (8000).to_bytes(4, "little"),
-            (8000 * FRAME_BYTES).to_bytes(4, "little"),
-            FRAME_BYTES.to_bytes(2, "little"),
-            (16).to_bytes(2, "little"),
-            b"data",
-            data.to_bytes(4, "little"),
-        ]
-    )
 
 
 class HeldTrack:
@@ -209,7 +188,7 @@ class StereoRecording:
         Raises OSError when the audio could not be written to disk during the call or now.
         """
         self._spool_until(self.length)
-        self.spool.finish(wav_header(self.length), path)
+        self.spool.finish(self.length, path)
         self.discard()
 
     def discard(self) -> None:
